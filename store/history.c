@@ -1,0 +1,502 @@
+/*
+ * history.c — checking a history one commit at a time. The writer, the
+ * importer and the auditor all come through hist_check_commit(), so the
+ * four acceptance rules of design.md are written once:
+ *   1. the signer's key chains to the root at this commit (keys/chain.c),
+ *   2. the commit is signed by it (signature.c),
+ *   3. the history is linear and continues the checked one,
+ *   4. every change lies in the node's own records and passes its schema
+ *      (records.c).
+ */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CHANGES 20000
+
+int hist_ctx_init(hist_ctx *hc, git_repository *repo,
+                  const keys_public *root, const char *node,
+                  git_tree *parent_tree, const char *parent_missing)
+{
+	memset(hc, 0, sizeof(*hc));
+	hc->repo = repo;
+	hc->root = root;
+	hc->node = node;
+	hc->parent_tree = parent_tree;
+	hc->parent_missing = parent_missing;
+	return keys_chain_new(&hc->chain, root) == 0 ? 0 : STORE_ENOMEM;
+}
+
+void hist_ctx_clear(hist_ctx *hc)
+{
+	keys_chain_free(hc->chain);
+	rec_keystate_clear(&hc->before);
+	memset(hc, 0, sizeof(*hc));
+}
+
+/* Tells the chain who node's parent is and what it certified, once the
+ * node's identity is known (from its first node.json). */
+static int chain_setup(hist_ctx *hc, const store_identity *ident, char *why,
+                       size_t whylen)
+{
+	keys_event *ev = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (ident->parent[0] == '\0')
+		return keys_chain_set_node(hc->chain, hc->node, NULL) ? STORE_ENOMEM
+		                                                      : 0;
+	if (keys_chain_set_node(hc->chain, hc->node, ident->parent) != 0)
+		return STORE_ENOMEM;
+	if (hc->parent_tree == NULL)
+		return 0; /* the check will say why */
+	rc = rec_certs_load(hc->repo, hc->parent_tree, hc->node, &ev, &n);
+	if (rc != 0) {
+		snprintf(why, whylen, "cannot read %s's certificates for %s: %s",
+		         ident->parent, hc->node, store_errmsg());
+		return STORE_EREJECT;
+	}
+	for (size_t i = 0; i < n; i++)
+		keys_chain_add_event(hc->chain, hc->node, &ev[i]);
+	free(ev);
+	return 0;
+}
+
+int hist_ctx_start(hist_ctx *hc, git_commit *base)
+{
+	git_tree *t = NULL;
+	char why[512];
+	int rc;
+
+	rec_keystate_clear(&hc->before);
+	hc->parent_time = 0;
+	if (base == NULL)
+		return 0;
+	if (git_commit_tree(&t, base) != 0)
+		return store_giterr("cannot read the held head's tree");
+	rc = rec_keystate_load(hc->repo, t, &hc->before, why, sizeof(why));
+	git_tree_free(t);
+	if (rc != 0) {
+		store_seterr("the held head is unreadable: %s", why);
+		return rc;
+	}
+	hc->parent_time = git_commit_time(base);
+	if (hc->before.has_node)
+		return chain_setup(hc, &hc->before.ident, why, sizeof(why));
+	return 0;
+}
+
+/* ---- changed paths --------------------------------------------------------- */
+
+typedef struct change {
+	char *path;
+	git_oid old, new;
+	int has_old, has_new;
+} change;
+
+typedef struct changes {
+	change *v;
+	size_t n, cap;
+	char bad[STORE_PATH_MAX + 128]; /* a structural problem, if any */
+} changes;
+
+static void changes_free(changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+static int changes_add(changes *c, const char *prefix, const char *name,
+                       const git_oid *old, const git_oid *new)
+{
+	change *x;
+	size_t plen = strlen(prefix), nlen = strlen(name);
+
+	if (c->n >= MAX_CHANGES) {
+		snprintf(c->bad, sizeof(c->bad),
+		         "the commit changes more than %d paths", MAX_CHANGES);
+		return -1;
+	}
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 16;
+		change *nv = realloc(c->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		c->v = nv;
+		c->cap = ncap;
+	}
+	x = &c->v[c->n];
+	memset(x, 0, sizeof(*x));
+	x->path = malloc(plen + nlen + 1);
+	if (x->path == NULL)
+		return -1;
+	memcpy(x->path, prefix, plen);
+	memcpy(x->path + plen, name, nlen + 1);
+	if (old) {
+		x->old = *old;
+		x->has_old = 1;
+	}
+	if (new) {
+		x->new = *new;
+		x->has_new = 1;
+	}
+	c->n++;
+	return 0;
+}
+
+static int entry_mode_ok(changes *c, const char *prefix,
+                         const git_tree_entry *e)
+{
+	git_filemode_t m = git_tree_entry_filemode(e);
+
+	if (m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_TREE)
+		return 1;
+	snprintf(c->bad, sizeof(c->bad),
+	         "'%s%s' has mode %06o; a history holds plain files only", prefix,
+	         git_tree_entry_name(e), (unsigned)m);
+	return 0;
+}
+
+static int diff_trees(git_repository *repo, const git_tree *a,
+                      const git_tree *b, const char *prefix, changes *c,
+                      int depth);
+
+/* Every blob under tree `t` as added (old=0) or removed (old=1). */
+static int diff_one_side(git_repository *repo, const git_tree_entry *e,
+                         const char *prefix, changes *c, int removed,
+                         int depth)
+{
+	git_tree *t = NULL;
+	char sub[STORE_PATH_MAX];
+	int rc;
+
+	if (!entry_mode_ok(c, prefix, e))
+		return -1;
+	if (git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB)
+		return changes_add(c, prefix, git_tree_entry_name(e),
+		                   removed ? git_tree_entry_id(e) : NULL,
+		                   removed ? NULL : git_tree_entry_id(e));
+	if (snprintf(sub, sizeof(sub), "%s%s/", prefix,
+	             git_tree_entry_name(e)) >= (int)sizeof(sub)) {
+		snprintf(c->bad, sizeof(c->bad), "a path is too long");
+		return -1;
+	}
+	if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) != 0) {
+		snprintf(c->bad, sizeof(c->bad), "tree '%s' is missing or corrupt",
+		         sub);
+		return -1;
+	}
+	rc = removed ? diff_trees(repo, t, NULL, sub, c, depth + 1)
+	             : diff_trees(repo, NULL, t, sub, c, depth + 1);
+	git_tree_free(t);
+	return rc;
+}
+
+static int diff_trees(git_repository *repo, const git_tree *a,
+                      const git_tree *b, const char *prefix, changes *c,
+                      int depth)
+{
+	size_t na = a ? git_tree_entrycount(a) : 0;
+	size_t nb = b ? git_tree_entrycount(b) : 0;
+
+	if (depth > 8) {
+		snprintf(c->bad, sizeof(c->bad), "paths are nested too deep");
+		return -1;
+	}
+	/* removed or changed: walk a, look each name up in b */
+	for (size_t i = 0; i < na; i++) {
+		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+		const git_tree_entry *eb =
+		        b ? git_tree_entry_byname(b, git_tree_entry_name(ea)) : NULL;
+		git_filemode_t ma = git_tree_entry_filemode(ea);
+
+		if (eb != NULL && git_oid_equal(git_tree_entry_id(ea),
+		                                git_tree_entry_id(eb)) &&
+		    ma == git_tree_entry_filemode(eb))
+			continue;
+		if (eb == NULL || (ma == GIT_FILEMODE_TREE) !=
+		                          (git_tree_entry_filemode(eb) == GIT_FILEMODE_TREE)) {
+			if (diff_one_side(repo, ea, prefix, c, 1, depth))
+				return -1;
+			if (eb && diff_one_side(repo, eb, prefix, c, 0, depth))
+				return -1;
+			continue;
+		}
+		if (!entry_mode_ok(c, prefix, eb) || !entry_mode_ok(c, prefix, ea))
+			return -1;
+		if (ma == GIT_FILEMODE_BLOB) {
+			if (changes_add(c, prefix, git_tree_entry_name(ea),
+			                git_tree_entry_id(ea), git_tree_entry_id(eb)))
+				return -1;
+		} else {
+			git_tree *ta = NULL, *tb = NULL;
+			char sub[STORE_PATH_MAX];
+			int rc;
+			if (snprintf(sub, sizeof(sub), "%s%s/", prefix,
+			             git_tree_entry_name(ea)) >= (int)sizeof(sub)) {
+				snprintf(c->bad, sizeof(c->bad), "a path is too long");
+				return -1;
+			}
+			if (git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) ||
+			    git_tree_lookup(&tb, repo, git_tree_entry_id(eb))) {
+				git_tree_free(ta);
+				snprintf(c->bad, sizeof(c->bad),
+				         "tree '%s' is missing or corrupt", sub);
+				return -1;
+			}
+			rc = diff_trees(repo, ta, tb, sub, c, depth + 1);
+			git_tree_free(ta);
+			git_tree_free(tb);
+			if (rc)
+				return -1;
+		}
+	}
+	/* added: in b, not in a */
+	for (size_t i = 0; i < nb; i++) {
+		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
+		if (a && git_tree_entry_byname(a, git_tree_entry_name(eb)))
+			continue;
+		if (diff_one_side(repo, eb, prefix, c, 0, depth))
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads a blob for a rule check, refusing oversized ones before inflating
+ * them. */
+static int read_record_blob(git_repository *repo, const git_oid *id,
+                            const char *path, git_blob **out, char *why,
+                            size_t whylen)
+{
+	git_odb *odb = NULL;
+	size_t len = 0;
+	git_object_t type;
+	int rc;
+
+	if (git_repository_odb(&odb, repo) != 0) {
+		snprintf(why, whylen, "cannot open the object database");
+		return STORE_EGIT;
+	}
+	rc = git_odb_read_header(&len, &type, odb, id);
+	git_odb_free(odb);
+	if (rc != 0) {
+		const git_error *e = git_error_last();
+		snprintf(why, whylen, "%s: object is missing or corrupt: %s", path,
+		         e && e->message ? e->message : "unknown error");
+		return STORE_ECORRUPT;
+	}
+	if (type != GIT_OBJECT_BLOB) {
+		snprintf(why, whylen, "%s is not a file", path);
+		return STORE_EREJECT;
+	}
+	if (len > STORE_RECORD_MAX) {
+		snprintf(why, whylen,
+		         "%s is too large (%zu bytes; a record may hold at most %d)",
+		         path, len, STORE_RECORD_MAX);
+		return STORE_EREJECT;
+	}
+	if (git_blob_lookup(out, repo, id) != 0) {
+		const git_error *e = git_error_last();
+		snprintf(why, whylen, "%s: object is corrupt: %s", path,
+		         e && e->message ? e->message : "unknown error");
+		return STORE_ECORRUPT;
+	}
+	return 0;
+}
+
+/* ---- the position callback for revocations --------------------------------- */
+
+static int at_or_before(void *ctx, const char *pos)
+{
+	hist_ctx *hc = ctx;
+	git_oid lg;
+	git_odb *odb = NULL;
+	int exists, rc;
+
+	if (git_oid_fromstr(&lg, pos) != 0)
+		return KEYS_ENOTFOUND;
+	if (git_oid_equal(&lg, hc->checking))
+		return 1;
+	if (git_repository_odb(&odb, hc->repo) != 0)
+		return KEYS_ENOTFOUND;
+	exists = git_odb_exists(odb, &lg);
+	git_odb_free(odb);
+	if (!exists)
+		return KEYS_ENOTFOUND;
+	rc = git_graph_descendant_of(hc->repo, &lg, hc->checking);
+	return rc == 1 ? 1 : rc == 0 ? 0 : KEYS_ENOTFOUND;
+}
+
+/* ---- one commit ---------------------------------------------------------------- */
+
+int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
+                      char *why, size_t whylen)
+{
+	const git_oid *id = git_commit_id(c);
+	git_tree *tree = NULL, *ptree = NULL;
+	git_commit *parent = NULL;
+	rec_keystate after = { 0 };
+	changes ch = { 0 };
+	rec_ctx cx;
+	int64_t t = git_commit_time(c);
+	int rc;
+
+	hc->checking = id;
+	if (hc->max_time != 0 && t > hc->max_time) {
+		char ts[21];
+		keys_time_format(ts, t);
+		snprintf(why, whylen,
+		         "the commit is dated %s, in the future (check the "
+		         "author's clock)", ts);
+		return STORE_EREJECT;
+	}
+	if (git_commit_parentcount(c) > 1) {
+		snprintf(why, whylen,
+		         "a merge commit; a node's history is a single line");
+		return STORE_EREJECT;
+	}
+	if ((git_commit_parentcount(c) == 0) != (hc->before.has_node == 0)) {
+		snprintf(why, whylen, "%s",
+		         git_commit_parentcount(c)
+		                 ? "the first commit of a history may not have a parent"
+		                 : "a commit without a parent in the middle of a "
+		                   "history");
+		return STORE_EREJECT;
+	}
+	rc = store_commit_signer(hc->repo, id, signer, why, whylen);
+	if (rc != 0)
+		return rc;
+	if (git_commit_tree(&tree, c) != 0) {
+		const git_error *e = git_error_last();
+		snprintf(why, whylen, "tree is missing or corrupt: %s",
+		         e && e->message ? e->message : "unknown error");
+		return STORE_ECORRUPT;
+	}
+	rc = rec_keystate_load(hc->repo, tree, &after, why, whylen);
+	if (rc != 0)
+		goto cleanup;
+	rc = STORE_EREJECT;
+	if (!after.has_node) {
+		snprintf(why, whylen, "the commit has no node.json");
+		goto cleanup;
+	}
+	if (strcmp(after.ident.id, hc->node) != 0) {
+		snprintf(why, whylen, "node.json names node %s in %s's history",
+		         after.ident.id, hc->node);
+		goto cleanup;
+	}
+	if (!hc->before.has_node) {
+		rc = chain_setup(hc, &after.ident, why, whylen);
+		if (rc != 0)
+			goto cleanup;
+		rc = STORE_EREJECT;
+	}
+
+	/* rule 1: the signer's chain at this point of the history */
+	if (hc->skip_chain)
+		goto changes;
+	if (after.ident.parent[0] != '\0' && hc->parent_tree == NULL) {
+		snprintf(why, whylen,
+		         "cannot check %s's key: %s", hc->node,
+		         hc->parent_missing ? hc->parent_missing
+		                            : "its parent's history is not held");
+		goto cleanup;
+	}
+	{
+		keys_state ks = { hc->before.has_node, hc->before.ident.key,
+			          hc->before.rotations, hc->before.nrotations };
+		char cwhy[400];
+		if (keys_chain_check(hc->chain, hc->node, &ks, signer, t,
+		                     at_or_before, hc, cwhy, sizeof(cwhy)) != 0) {
+			snprintf(why, whylen, "%s", cwhy);
+			goto cleanup;
+		}
+	}
+
+changes:
+	/* rule 4: the changes */
+	if (git_commit_parentcount(c) == 1) {
+		if (git_commit_parent(&parent, c, 0) != 0 ||
+		    git_commit_tree(&ptree, parent) != 0) {
+			snprintf(why, whylen, "the parent commit is missing or corrupt");
+			rc = STORE_ECORRUPT;
+			goto cleanup;
+		}
+	}
+	if (diff_trees(hc->repo, ptree, tree, "", &ch, 0) != 0) {
+		snprintf(why, whylen, "%s",
+		         ch.bad[0] ? ch.bad : "cannot compare the commit's tree");
+		goto cleanup;
+	}
+	cx = (rec_ctx){ hc->repo, hc->node, &hc->before, &after, signer, t,
+		        hc->parent_time };
+	for (size_t i = 0; i < ch.n; i++) {
+		git_blob *ob = NULL, *nb = NULL;
+		change *x = &ch.v[i];
+		int r = 0;
+
+		if (x->has_old)
+			r = read_record_blob(hc->repo, &x->old, x->path, &ob, why,
+			                     whylen);
+		if (r == 0 && x->has_new)
+			r = read_record_blob(hc->repo, &x->new, x->path, &nb, why,
+			                     whylen);
+		if (r == 0)
+			r = rec_check_change(
+			        &cx, x->path, ob ? git_blob_rawcontent(ob) : NULL,
+			        ob ? (size_t)git_blob_rawsize(ob) : 0,
+			        nb ? git_blob_rawcontent(nb) : NULL,
+			        nb ? (size_t)git_blob_rawsize(nb) : 0, why, whylen);
+		git_blob_free(ob);
+		git_blob_free(nb);
+		if (r != 0) {
+			rc = r;
+			goto cleanup;
+		}
+	}
+	rc = rec_check_commit(&cx, why, whylen);
+	if (rc != 0)
+		goto cleanup;
+
+	/* the state moves to this commit */
+	rec_keystate_clear(&hc->before);
+	hc->before = after;
+	memset(&after, 0, sizeof(after));
+	hc->parent_time = t;
+	rc = 0;
+cleanup:
+	changes_free(&ch);
+	rec_keystate_clear(&after);
+	git_tree_free(tree);
+	git_tree_free(ptree);
+	git_commit_free(parent);
+	return rc;
+}
+
+int hist_ctx_skip(hist_ctx *hc, git_commit *c)
+{
+	git_tree *t = NULL;
+	rec_keystate after;
+	char why[256];
+	int had = hc->before.has_node;
+
+	if (git_commit_tree(&t, c) != 0)
+		return STORE_ECORRUPT;
+	if (rec_keystate_load(hc->repo, t, &after, why, sizeof(why)) != 0 ||
+	    !after.has_node) {
+		git_tree_free(t);
+		return STORE_EREJECT;
+	}
+	git_tree_free(t);
+	rec_keystate_clear(&hc->before);
+	hc->before = after;
+	hc->parent_time = git_commit_time(c);
+	if (!had)
+		chain_setup(hc, &after.ident, why, sizeof(why));
+	return 0;
+}
+

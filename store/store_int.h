@@ -1,0 +1,164 @@
+/* store_int.h — internals shared by the store/ sources. */
+#ifndef GOVFED_STORE_INT_H
+#define GOVFED_STORE_INT_H
+
+#include <git2.h>
+#include <jansson.h>
+#include <stdarg.h>
+
+#include "keys.h"
+#include "store.h"
+
+#define STORE_JSON_DEPTH_MAX 16
+#define STORE_REF_OWN "refs/heads/main"
+#define STORE_REF_NODES "refs/nodes/"
+#define STORE_REF_EVIDENCE "refs/evidence/"
+#define STORE_SIG_NS_GIT "git"
+#define STORE_SIG_NS_CERT "govfed-cert"
+#define STORE_SIG_NS_ROTATE "govfed-rotate"
+#define STORE_PROBLEMS_MAX 100
+
+struct store {
+	git_repository *repo;
+	char *gitdir;
+	unsigned flags;
+	keys_public root; /* for checking own writes; see store_set_root */
+	int has_root;
+};
+
+/* errors */
+void store_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Records libgit2's last error behind `what`; returns STORE_EGIT. */
+int store_giterr(const char *what);
+
+/* json.c */
+size_t store_utf8_invalid_at(const unsigned char *s, size_t len);
+int store_json_parse(json_t **out, const void *data, size_t len, size_t max,
+                     const char *what);
+int store_json_canon(char **out, size_t *outlen, const json_t *v, int pretty);
+
+/* store.c */
+int store_ref_for(store *st, char *out, size_t outlen, const char *node);
+int store_ref_lookup(store *st, const char *ref, git_oid *out);
+int store_blob_at(git_repository *repo, const git_tree *tree,
+                  const char *path, git_blob **out);
+int store_commit_time_ok(git_commit *c, int64_t *out);
+
+/* signature.c: the SSHSIG in a commit's gpgsig header */
+int store_commit_signer(git_repository *repo, const git_oid *id,
+                        keys_public *signer, char *why, size_t whylen);
+int store_commit_create_signed(git_repository *repo, const keys_secret *sk,
+                               const git_signature *who, const char *message,
+                               const git_tree *tree, const git_commit *parent,
+                               git_oid *out);
+
+/* ---- records and rules (records.c) ----------------------------------- */
+
+typedef enum rec_kind {
+	REC_NONE = 0,
+	REC_NODE,    /* node.json */
+	REC_KEYS,    /* keys.json */
+	REC_CERTS,   /* certs/<child>.json */
+	REC_CATALOG  /* catalog/<area>/<item>.json */
+} rec_kind;
+
+/* What a history's tree says about its node's keys at one commit. */
+typedef struct rec_keystate {
+	int has_node;
+	store_identity ident;      /* from node.json */
+	keys_rotation *rotations;  /* from keys.json, oldest first */
+	size_t nrotations;
+} rec_keystate;
+
+void rec_keystate_clear(rec_keystate *ks);
+/* Reads node.json and keys.json from a tree. */
+int rec_keystate_load(git_repository *repo, const git_tree *tree,
+                      rec_keystate *out, char *why, size_t whylen);
+
+/* Everything a rule needs to judge one change of one commit. */
+typedef struct rec_ctx {
+	git_repository *repo;
+	const char *node;             /* whose history this is */
+	const rec_keystate *before;   /* state at the parent (has_node 0 at
+	                               * the first commit) */
+	const rec_keystate *after;    /* state at this commit */
+	const keys_public *signer;    /* who signed the commit */
+	int64_t time;                 /* its committer time */
+	int64_t parent_time;          /* 0 at the first commit */
+} rec_ctx;
+
+rec_kind rec_kind_of(const char *path);
+
+/*
+ * Judges one changed path of a commit: `old` is NULL for an added path,
+ * `new` NULL for a removed one. Checks the path is one this node may write,
+ * the new bytes are canonical and pass their schema, and the change keeps
+ * the record's rules (immutable fields, append-only lists, signatures).
+ * 0 or STORE_EREJECT with the reason in `why`.
+ */
+int rec_check_change(const rec_ctx *cx, const char *path, const char *old,
+                     size_t oldlen, const char *new, size_t newlen,
+                     char *why, size_t whylen);
+
+/* Rules across the whole commit that no single change can see. */
+int rec_check_commit(const rec_ctx *cx, char *why, size_t whylen);
+
+/* The certificate events issued to `child`, from a tree of its parent's
+ * history. *n = 0 when there are none. */
+int rec_certs_load(git_repository *repo, const git_tree *tree,
+                   const char *child, keys_event **out, size_t *n);
+
+/* Parses, schema-checks and canonicalizes an operator's record for
+ * `path` (no history context). */
+int rec_prepare(const char *path, const void *data, size_t len, char **out,
+                size_t *outlen, char *why, size_t whylen);
+
+int store_path_component_ok(const char *s, size_t len);
+int store_item_id_ok(const char *s);
+
+/* The canonical bytes a record signature covers: the compact form of the
+ * object without its "sig" field. */
+int rec_signed_bytes(const json_t *obj, char **out, size_t *outlen);
+
+/* ---- history checks (history.c) --------------------------------------- */
+
+typedef struct hist_ctx {
+	git_repository *repo;
+	const keys_public *root;
+	const char *node;
+	/* tree of the parent's history to read certificates from; NULL for
+	 * the root or when the parent's history is not held */
+	git_tree *parent_tree;
+	const char *parent_missing; /* non-NULL: why certs are unavailable */
+	keys_chain *chain;
+	/* the state before the commit being checked */
+	rec_keystate before;
+	int64_t parent_time;
+	const git_oid *checking; /* the commit being checked */
+	int64_t max_time;        /* refuse commits dated later; 0 = no limit */
+	int skip_chain;          /* own writes before the parent is synced */
+} hist_ctx;
+
+int hist_ctx_init(hist_ctx *hc, git_repository *repo,
+                  const keys_public *root, const char *node,
+                  git_tree *parent_tree, const char *parent_missing);
+void hist_ctx_clear(hist_ctx *hc);
+/* Prime the state with the tree of the commit before the range. */
+int hist_ctx_start(hist_ctx *hc, git_commit *base);
+/*
+ * Checks one commit, the child of the last one checked (or of the base):
+ * its signature, the signer's chain at that point, its time, its changes.
+ * On success the state moves to it. On failure `why` says what is wrong
+ * and the state does not move.
+ */
+int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
+                      char *why, size_t whylen);
+/* Moves the state to commit `c` without checking (after a failure, so
+ * that the walk can go on and report more). */
+int hist_ctx_skip(hist_ctx *hc, git_commit *c);
+
+/* The parent's head tree for node `node`, from what `repo` holds under
+ * `parent`'s ref (refs/heads/main when parent is the own node). */
+int hist_parent_tree(store *st, const char *parent, git_tree **out);
+
+#endif
