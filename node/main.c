@@ -1,0 +1,58 @@
+/* main.c — govfed: dispatch to the command named first. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const cmd commands[] = {
+	{ "init", cmd_init, "create a node: key, store and config" },
+	{ "enroll", cmd_enroll, "certify a child node's key (run at the parent)" },
+	{ "catalog", cmd_catalog, "publish and read catalog items" },
+	{ "keys", cmd_keys, "show, rotate or revoke keys" },
+	{ "verify", cmd_verify, "check every history in a store against the root key" },
+	{ "log", cmd_log, "show a node's history" },
+	{ "export", cmd_export, "write a node's history to a bundle file" },
+	{ "import", cmd_import, "apply a bundle file, under the acceptance rules" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: govfed <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'govfed <command> --help' describes a command.\n"
+	           "Exit codes: 0 ok, 1 negative answer, 2 usage, 3 runtime "
+	           "error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("govfed 0.1.0\n");
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (store_global_init() != 0) {
+			cli_err("cannot start: %s", store_errmsg());
+			return EXIT_RUNTIME;
+		}
+		rc = commands[i].fn(argc - 1, argv + 1);
+		store_global_shutdown();
+		return rc;
+	}
+	cli_err("'%s' is not a govfed command; see 'govfed --help'", argv[1]);
+	return EXIT_USAGE;
+}
