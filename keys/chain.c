@@ -220,48 +220,25 @@ static long cert_for(const chain_node *nd, const keys_public *key, int64_t t,
 	return best;
 }
 
-int keys_chain_check(const keys_chain *c, const char *id,
-                     const keys_state *st, const keys_public *signer,
-                     int64_t t, keys_position_fn at_or_before, void *ctx,
-                     char *why, size_t whylen)
+/*
+ * Is `key` (the signer, or the certified key its rotation line starts at)
+ * authorized for node `nd` at time t by a certificate not revoked at this
+ * commit? 0 yes; otherwise KEYS_ECHAIN with the reason, or another error.
+ */
+static int authorized_by(const keys_chain *c, const chain_node *nd,
+                         const char *id, const keys_public *key,
+                         const keys_public *signer, int64_t t,
+                         keys_position_fn at_or_before, void *ctx, char *why,
+                         size_t whylen)
 {
-	const chain_node *nd = find_node(c, id);
-	const keys_rotation *rot;
-	keys_public origin;
 	char f[KEYS_FINGERPRINT_MAX], ts[21];
 	const char *owner;
 	long ci;
 	int any;
 
-	if (nd == NULL) {
-		keys_why(why, whylen,
-		         "node %s is not known here: no certificate for it is held "
-		         "in its parent's history", id);
-		return KEYS_ECHAIN;
-	}
-	if (rotated_out(st, signer, &rot)) {
-		fp(f, signer);
-		keys_time_format(ts, rot->at);
-		keys_why(why, whylen,
-		         "signed by %s, which %s rotated out at %s; a rotated-out "
-		         "key may not sign later commits", f, id, ts);
-		return KEYS_ECHAIN;
-	}
-	if (nd->parent[0] == '\0')
-		return check_root(c, st, signer, why, whylen);
-
-	/* Follow the rotation line back from the signer to the key its
-	 * parent certified. Only the current key has a line: any other key
-	 * must be certified itself (enrollment, re-enrollment). */
-	origin = *signer;
-	if (st->has_current && keys_public_equal(&st->current, signer)) {
-		for (size_t i = st->nrotations; i-- > 0;)
-			if (keys_public_equal(&st->rotations[i].new_key, &origin))
-				origin = st->rotations[i].old_key;
-	}
-	ci = cert_for(nd, &origin, t, &any);
+	fp(f, signer);
+	ci = cert_for(nd, key, t, &any);
 	if (ci < 0) {
-		fp(f, signer);
 		if (any) {
 			keys_why(why, whylen,
 			         "signed by %s before its certificate for %s took "
@@ -280,7 +257,6 @@ int keys_chain_check(const keys_chain *c, const char *id,
 		return KEYS_ECHAIN;
 	}
 	if (nd->ev[ci].valid_until != 0 && t >= nd->ev[ci].valid_until) {
-		fp(f, signer);
 		keys_time_format(ts, nd->ev[ci].valid_until);
 		keys_why(why, whylen,
 		         "signed by %s after its certificate for %s expired at %s",
@@ -301,10 +277,14 @@ int keys_chain_check(const keys_chain *c, const char *id,
 			covered = 1;
 		else if (r == KEYS_ENOTFOUND)
 			covered = t >= e->at;
-		else
-			return r;
+		else {
+			keys_why(why, whylen,
+			         "cannot tell whether this commit comes before %s's "
+			         "revocation of %s (last good commit %.12s)",
+			         nd->parent, id, e->last_good);
+			return KEYS_ECHAIN;
+		}
 		if (covered) {
-			fp(f, signer);
 			keys_time_format(ts, e->at);
 			if (e->last_good[0] != '\0' && r == 0)
 				keys_why(why, whylen,
@@ -319,4 +299,63 @@ int keys_chain_check(const keys_chain *c, const char *id,
 		}
 	}
 	return 0;
+}
+
+int keys_chain_check(const keys_chain *c, const char *id,
+                     const keys_state *st, const keys_public *signer,
+                     int64_t t, keys_position_fn at_or_before, void *ctx,
+                     char *why, size_t whylen)
+{
+	const chain_node *nd = find_node(c, id);
+	const keys_rotation *rot;
+	keys_public origin;
+	char f[KEYS_FINGERPRINT_MAX], ts[21];
+	int rc;
+
+	if (nd == NULL) {
+		keys_why(why, whylen,
+		         "node %s is not known here: no certificate for it is held "
+		         "in its parent's history", id);
+		return KEYS_ECHAIN;
+	}
+	if (rotated_out(st, signer, &rot)) {
+		fp(f, signer);
+		keys_time_format(ts, rot->at);
+		keys_why(why, whylen,
+		         "signed by %s, which %s rotated out at %s; a rotated-out "
+		         "key may not sign later commits", f, id, ts);
+		return KEYS_ECHAIN;
+	}
+	if (nd->parent[0] == '\0')
+		return check_root(c, st, signer, why, whylen);
+
+	/* A key its parent certified directly (enrollment, re-enrollment,
+	 * or a renewal of a key the node rotated to). */
+	rc = authorized_by(c, nd, id, signer, signer, t, at_or_before, ctx, why,
+	                   whylen);
+	if (rc == 0 || !st->has_current ||
+	    !keys_public_equal(&st->current, signer))
+		return rc;
+	/* The current key may also hold its authority through its rotation
+	 * line, back to the key its parent certified. */
+	origin = *signer;
+	for (size_t i = st->nrotations; i-- > 0;)
+		if (keys_public_equal(&st->rotations[i].new_key, &origin))
+			origin = st->rotations[i].old_key;
+	if (keys_public_equal(&origin, signer))
+		return rc;
+	{
+		char lwhy[KEYS_REASON_MAX];
+		int any, lrc;
+		lrc = authorized_by(c, nd, id, &origin, signer, t, at_or_before,
+		                    ctx, lwhy, sizeof(lwhy));
+		if (lrc == 0)
+			return 0;
+		/* say why the line failed only if the signer has no
+		 * certificate of its own; else its own reason stands */
+		cert_for(nd, signer, t, &any);
+		if (!any)
+			keys_why(why, whylen, "%s", lwhy);
+		return lrc;
+	}
 }

@@ -58,7 +58,7 @@ int keys_public_parse(keys_public *out, const char *line, size_t len,
                       char *comment, size_t commentlen);
 
 /* Writes "ssh-ed25519 AAAA…" and, when comment is non-NULL and non-empty,
- * " comment". */
+ * " comment". A comment with control characters is refused (EINVAL). */
 int keys_public_format(char *out, size_t outlen, const keys_public *pk,
                        const char *comment);
 
@@ -200,8 +200,9 @@ int keys_chain_check(const keys_chain *c, const char *id,
                      int64_t t, keys_position_fn at_or_before, void *ctx,
                      char *why, size_t whylen);
 
-/* Which node, if any, holds `key` (certified or rotated to) — for error
- * messages such as "signed by 350112's key". Returns the id or NULL. */
+/* Which node, if any, was certified with `key` (or is the root) — for
+ * error messages such as "signed by 350112's key". Returns the id or
+ * NULL. Keys reached by rotation are not known to the chain. */
 const char *keys_chain_owner(const keys_chain *c, const keys_public *key);
 
 /* ---- time -------------------------------------------------------------- */

@@ -158,6 +158,9 @@ int keys_public_format(char *out, size_t outlen, const keys_public *pk,
 	                                   sodium_base64_VARIANT_ORIGINAL)];
 	int n;
 
+	for (const char *p = comment; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return KEYS_EINVAL; /* one line, always */
 	keys_pubblob(blob, pk);
 	keys_b64_encode(b64, sizeof(b64), blob, sizeof(blob));
 	if (comment != NULL && comment[0] != '\0')

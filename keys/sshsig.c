@@ -128,6 +128,8 @@ int keys_sshsig_verify(keys_public *signer, const unsigned char *blob,
 		return KEYS_EFORMAT;
 	if (nslen != strlen(ns) || memcmp(nsp, ns, nslen) != 0)
 		return KEYS_EBADSIG; /* signed for another purpose */
+	if (memchr(alg, '\0', alglen) != NULL)
+		return KEYS_EFORMAT; /* "sha512\0" would be a second encoding */
 	memcpy(algz, alg, alglen);
 	algz[alglen] = '\0';
 	if (hash_msg(h, &hlen, algz, msg, msglen) != 0)
@@ -179,22 +181,28 @@ int keys_sshsig_armor(char *out, size_t outcap, const unsigned char *sig,
 int keys_sshsig_dearmor(unsigned char *out, size_t outcap, size_t *outlen,
                         const char *armor, size_t armorlen)
 {
-	const char *p = armor, *end = armor + armorlen, *body, *stop;
-	size_t blen = strlen(ARMOR_BEGIN), elen = strlen(ARMOR_END);
-	const char *last = NULL;
+	size_t blen = strlen(ARMOR_BEGIN), elen = strlen(ARMOR_END), i;
+	const char *body, *stop = NULL, *last = NULL;
 
-	if (armorlen < blen + elen || memcmp(p, ARMOR_BEGIN, blen) != 0)
+	/* BEGIN, a line break, the body, END at the start of a line */
+	if (armorlen < blen + 1 + elen || memcmp(armor, ARMOR_BEGIN, blen) != 0)
 		return KEYS_EFORMAT;
-	body = p + blen;
-	/* find the END marker */
-	for (stop = body; stop + elen <= end; stop++)
-		if (memcmp(stop, ARMOR_END, elen) == 0)
+	i = blen;
+	if (armor[i] == '\r')
+		i++;
+	if (i >= armorlen || armor[i] != '\n')
+		return KEYS_EFORMAT;
+	body = armor + i + 1;
+	for (i = (size_t)(body - armor); i + elen <= armorlen; i++)
+		if (armor[i - 1] == '\n' && memcmp(armor + i, ARMOR_END, elen) == 0) {
+			stop = armor + i;
 			break;
-	if (stop + elen > end)
+		}
+	if (stop == NULL)
 		return KEYS_EFORMAT;
-	/* only whitespace may follow it */
-	for (const char *q = stop + elen; q < end; q++)
-		if (*q != '\n' && *q != '\r' && *q != ' ')
+	/* only line ends may follow it */
+	for (i = (size_t)(stop - armor) + elen; i < armorlen; i++)
+		if (armor[i] != '\n' && armor[i] != '\r')
 			return KEYS_EFORMAT;
 	if (sodium_base642bin(out, outcap, body, (size_t)(stop - body),
 	                      " \t\r\n", outlen, &last,
