@@ -117,8 +117,13 @@ int store_id_valid(const char *id)
 static int store_alloc(store **out, git_repository *repo, const char *gitdir,
                        unsigned flags)
 {
-	store *st = calloc(1, sizeof(*st));
+	store *st;
 
+	if (store_odb_attach(repo, (flags & STORE_OPEN_FSYNC) != 0) != 0) {
+		git_repository_free(repo);
+		return STORE_EGIT;
+	}
+	st = calloc(1, sizeof(*st));
 	if (st == NULL || (st->gitdir = strdup(gitdir)) == NULL) {
 		free(st);
 		git_repository_free(repo);

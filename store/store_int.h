@@ -31,6 +31,10 @@ void store_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Records libgit2's last error behind `what`; returns STORE_EGIT. */
 int store_giterr(const char *what);
 
+/* odb.c: packs and validated loose objects for one objects dir */
+int store_odb_add(git_odb *odb, const char *objects, int writable, int fsync);
+int store_odb_attach(git_repository *repo, int fsync);
+
 /* json.c */
 size_t store_utf8_invalid_at(const unsigned char *s, size_t len);
 int store_json_parse(json_t **out, const void *data, size_t len, size_t max,
