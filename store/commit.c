@@ -553,6 +553,28 @@ int store_enroll(store *st, const keys_secret *sk, const store_identity *child,
 		}
 		e = NULL;
 	}
+	/* a certificate never reaches back before a revocation (records.c
+	 * refuses it): a re-enrollment takes effect from then on */
+	{
+		size_t i;
+		json_t *x;
+		int64_t at_t;
+		json_array_foreach(events, i, x) {
+			const char *type = json_string_value(json_object_get(x, "type"));
+			if (type && !strcmp(type, "revoke") &&
+			    keys_time_parse(&at_t, json_string_value(
+			                                   json_object_get(x, "at"))) == 0 &&
+			    at_t > valid_from)
+				valid_from = at_t;
+		}
+		if (valid_until != 0 && valid_until <= valid_from) {
+			store_seterr("--valid-until falls before the certificate can "
+			             "take effect (after %s's last revocation)",
+			             child->id);
+			rc = STORE_EINVAL;
+			goto cleanup;
+		}
+	}
 	keys_public_format(line, sizeof(line), child_key, NULL);
 	keys_time_format(from, valid_from);
 	e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "cert", "child",

@@ -38,11 +38,32 @@ void hist_ctx_clear(hist_ctx *hc)
 
 /* Tells the chain who node's parent is and what it certified, once the
  * node's identity is known (from its first node.json). */
-static int chain_setup(hist_ctx *hc, const store_identity *ident, char *why,
-                       size_t whylen)
+static int load_events(hist_ctx *hc, const char *child, const char *parent)
 {
 	keys_event *ev = NULL;
 	size_t n = 0;
+	int rc;
+
+	if (keys_chain_set_node(hc->chain, child, parent) != 0)
+		return STORE_ENOMEM;
+	rc = rec_certs_load(hc->repo, hc->parent_tree, child, &ev, &n);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		keys_chain_add_event(hc->chain, child, &ev[i]);
+	free(ev);
+	return 0;
+}
+
+/* Tells the chain who node's parent is and what it certified, once the
+ * node's identity is known (from its first node.json). The parent's
+ * certificates for the node's siblings come along, so that a commit
+ * signed by a sibling's key can be named as such. */
+static int chain_setup(hist_ctx *hc, const store_identity *ident, char *why,
+                       size_t whylen)
+{
+	git_tree_entry *e = NULL;
+	git_tree *certs = NULL;
 	int rc;
 
 	if (ident->parent[0] == '\0')
@@ -52,15 +73,30 @@ static int chain_setup(hist_ctx *hc, const store_identity *ident, char *why,
 		return STORE_ENOMEM;
 	if (hc->parent_tree == NULL)
 		return 0; /* the check will say why */
-	rc = rec_certs_load(hc->repo, hc->parent_tree, hc->node, &ev, &n);
+	rc = load_events(hc, hc->node, ident->parent);
 	if (rc != 0) {
 		snprintf(why, whylen, "cannot read %s's certificates for %s: %s",
 		         ident->parent, hc->node, store_errmsg());
 		return STORE_EREJECT;
 	}
-	for (size_t i = 0; i < n; i++)
-		keys_chain_add_event(hc->chain, hc->node, &ev[i]);
-	free(ev);
+	if (git_tree_entry_bypath(&e, hc->parent_tree, "certs") != 0)
+		return 0;
+	if (git_tree_lookup(&certs, hc->repo, git_tree_entry_id(e)) == 0) {
+		for (size_t i = 0; i < git_tree_entrycount(certs); i++) {
+			const char *name =
+			        git_tree_entry_name(git_tree_entry_byindex(certs, i));
+			char child[KEYS_ID_MAX + 1];
+			size_t nl = strlen(name);
+			if (nl <= 5 || nl - 5 > KEYS_ID_MAX)
+				continue;
+			memcpy(child, name, nl - 5);
+			child[nl - 5] = '\0';
+			if (strcmp(child, hc->node) != 0 && store_id_valid(child))
+				load_events(hc, child, ident->parent);
+		}
+		git_tree_free(certs);
+	}
+	git_tree_entry_free(e);
 	return 0;
 }
 
@@ -367,6 +403,12 @@ int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
 		                   "history");
 		return STORE_EREJECT;
 	}
+	if (hc->before.has_node && t < hc->parent_time) {
+		snprintf(why, whylen,
+		         "the commit is dated before its parent (history times must "
+		         "not go backwards)");
+		return STORE_EREJECT;
+	}
 	rc = store_commit_signer(hc->repo, id, signer, why, whylen);
 	if (rc != 0)
 		return rc;
@@ -409,7 +451,7 @@ int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
 	{
 		keys_state ks = { hc->before.has_node, hc->before.ident.key,
 			          hc->before.rotations, hc->before.nrotations };
-		char cwhy[400];
+		char cwhy[400] = "the key does not chain to the root";
 		if (keys_chain_check(hc->chain, hc->node, &ks, signer, t,
 		                     at_or_before, hc, cwhy, sizeof(cwhy)) != 0) {
 			snprintf(why, whylen, "%s", cwhy);

@@ -618,6 +618,18 @@ static int check_certs(const rec_ctx *cx, const char *child, const json_t *old,
 	for (size_t i = nold; i < json_array_size(nev); i++) {
 		const json_t *e = json_array_get(nev, i);
 		const char *type = json_string_value(json_object_get(e, "type"));
+		int64_t last_revoke = 0, at;
+
+		/* the latest revocation before this event */
+		for (size_t j = 0; j < i; j++) {
+			const json_t *x = json_array_get(nev, j);
+			if (strcmp(json_string_value(json_object_get(x, "type")),
+			           "revoke") == 0 &&
+			    keys_time_parse(&at, json_string_value(
+			                                 json_object_get(x, "at"))) == 0 &&
+			    at > last_revoke)
+				last_revoke = at;
+		}
 
 		if (strcmp(json_string_value(json_object_get(e, "child")), child) ||
 		    strcmp(json_string_value(json_object_get(e, "parent")),
@@ -641,6 +653,14 @@ static int check_certs(const rec_ctx *cx, const char *child, const json_t *old,
 			}
 			keys_time_parse(&from, json_string_value(
 			                               json_object_get(e, "valid_from")));
+			/* a certificate may not reach back before a revocation:
+			 * that would revive what the revocation refused */
+			if (from < last_revoke) {
+				snprintf(why, whylen,
+				         "certs/%s.json: a certificate valid from before the "
+				         "revocation that precedes it", child);
+				return STORE_EREJECT;
+			}
 			if (u && keys_time_parse(&until, json_string_value(u)) == 0 &&
 			    until <= from) {
 				snprintf(why, whylen,

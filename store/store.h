@@ -162,7 +162,9 @@ int store_record_prepare(char **out, size_t *outlen, const char *path,
 
 /* Certifies a child: appends a certificate to certs/<child>.json. With
  * `force`, a child already certified with another key is first revoked
- * (its last good commit is the head this store holds of it, if any). */
+ * (its last good commit is the head this store holds of it, if any).
+ * A certificate never takes effect before a revocation that precedes it:
+ * valid_from is raised to the latest one. */
 int store_enroll(store *st, const keys_secret *sk, const store_identity *child,
                  const keys_public *child_key, int64_t valid_from,
                  int64_t valid_until, int force, char out[STORE_OID_HEX]);

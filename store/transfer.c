@@ -159,7 +159,13 @@ static int q_open(store *st, quarantine *q, const void *pack, size_t len)
 	if (git_repository_odb(&main_odb, st->repo) != 0)
 		return store_giterr("cannot open object database");
 	if (len > 0) {
-		o.verify = 1; /* every object a commit or tree names is present */
+		/* No o.verify: libgit2 1.5.1 leaks a parsed object for every
+		 * object of the pack the store already holds when it is on
+		 * (check_object_connectivity returns early without freeing;
+		 * fixed upstream later), and a peer could send such objects at
+		 * will. Connectivity is checked anyway: the history walk reads
+		 * every new commit, every new tree and every changed record,
+		 * and refuses the update if one is missing. */
 		rc = git_indexer_new(&idx, q->pack, 0, main_odb, &o);
 		if (rc == 0)
 			rc = git_indexer_append(idx, pack, len, &stats);
@@ -176,8 +182,8 @@ static int q_open(store *st, quarantine *q, const void *pack, size_t len)
 	}
 	git_odb_free(main_odb);
 	if (git_odb_new(&q->odb) != 0 ||
-	    git_odb_add_disk_alternate(q->odb, q->dir) != 0 ||
-	    git_odb_add_disk_alternate(q->odb, objects) != 0 ||
+	    store_odb_add(q->odb, q->dir, 0, 0) != 0 ||
+	    store_odb_add(q->odb, objects, 0, 0) != 0 ||
 	    git_repository_wrap_odb(&q->repo, q->odb) != 0)
 		return store_giterr("cannot read the quarantine");
 	return 0;
@@ -337,7 +343,12 @@ static int parent_of_head(store *st, git_repository *repo, const git_oid *head,
 	if (rc != 0)
 		return STORE_EREJECT;
 	if (!ks.has_node || strcmp(ks.ident.id, node) != 0) {
-		snprintf(why, whylen, "the head's node.json does not name %s", node);
+		if (ks.has_node)
+			snprintf(why, whylen,
+			         "the head's node.json names node %s, not %s",
+			         ks.ident.id, node);
+		else
+			snprintf(why, whylen, "the head has no node.json");
 		rec_keystate_clear(&ks);
 		return STORE_EREJECT;
 	}
