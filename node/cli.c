@@ -62,7 +62,7 @@ int cli_getopt(const char *name, int argc, char **argv,
 
 	opterr = 0;
 	*idx = -1;
-	c = getopt_long(argc, argv, "", opts, idx);
+	c = getopt_long(argc, argv, ":", opts, idx);
 	if (c == -1) {
 		if (optind < argc) {
 			cli_usage(name, "unexpected argument '%s'", argv[optind]);
@@ -70,12 +70,12 @@ int cli_getopt(const char *name, int argc, char **argv,
 		}
 		return -1;
 	}
-	if (c == '?' || c == ':') {
-		if (optopt != 0)
-			cli_usage(name, "option '%s' needs a value",
-			          argv[optind - 1]);
-		else
-			cli_usage(name, "unknown option '%s'", argv[optind - 1]);
+	if (c == ':') {
+		cli_usage(name, "option '%s' needs a value", argv[optind - 1]);
+		return -2;
+	}
+	if (c == '?') {
+		cli_usage(name, "unknown option '%s'", argv[optind - 1]);
 		return -2;
 	}
 	return *idx;

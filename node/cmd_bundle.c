@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,7 @@ int cmd_export(int argc, char **argv)
 	f = fopen(out, "wbx");
 	if (f == NULL) {
 		cli_err("cannot create '%s' (it must not exist yet): %m", out);
+		rc = errno == EEXIST ? EXIT_NO : EXIT_RUNTIME;
 		goto done;
 	}
 	total = 0;

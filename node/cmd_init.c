@@ -25,6 +25,8 @@ static const char usage[] =
 	"  --root-key FILE      the province's public key (node.pub of the root)\n"
 	"  --parent-url H:P     where the parent listens\n"
 	"  --listen H:P         where this node listens for its children\n"
+	"  --key FILE           use this existing OpenSSH ed25519 private key\n"
+	"                       (copied to DIR/node.key) instead of a new one\n"
 	"\n"
 	"A province is its own root: its node.pub is the root key. Any other\n"
 	"node must then be enrolled by its parent:\n"
@@ -109,11 +111,12 @@ int cmd_init(int argc, char **argv)
 		{ "root-key", required_argument, NULL, 0 },
 		{ "listen", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 0 },
+		{ "key", required_argument, NULL, 0 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *home = NULL, *id = NULL, *level = NULL, *name = NULL,
 	           *parent = NULL, *parent_url = NULL, *root_key = NULL,
-	           *listen = NULL;
+	           *listen = NULL, *keyfile = NULL;
 	char path[4200], line[KEYS_PUBLIC_LINE_MAX + 32], why[512];
 	char fp[KEYS_FINGERPRINT_MAX];
 	node_config cfg;
@@ -136,6 +139,7 @@ int cmd_init(int argc, char **argv)
 		case 6: root_key = optarg; break;
 		case 7: listen = optarg; break;
 		case 8: fputs(usage, stdout); return EXIT_OK;
+		case 9: keyfile = optarg; break;
 		}
 	}
 	if (c == -2)
@@ -201,21 +205,29 @@ int cmd_init(int argc, char **argv)
 		return EXIT_NO;
 	}
 
+	if (keyfile != NULL) {
+		if (keys_secret_load(&sk, keyfile, why, sizeof(why)) != 0) {
+			cli_err("--key: %s", why);
+			return EXIT_NO;
+		}
+	} else if (keys_secret_generate(&sk) != 0) {
+		cli_err("cannot generate a key");
+		return EXIT_RUNTIME;
+	}
+
 	if (stat(home, &sb) != 0) {
 		if (mkdir(home, 0755) != 0) {
 			cli_err("cannot create '%s': %s", home, strerror(errno));
+			keys_secret_free(sk);
 			return EXIT_RUNTIME;
 		}
 		made_dir = 1;
 	} else if (!S_ISDIR(sb.st_mode)) {
 		cli_err("'%s' is not a directory", home);
+		keys_secret_free(sk);
 		return EXIT_NO;
 	}
 
-	if (keys_secret_generate(&sk) != 0) {
-		cli_err("cannot generate a key");
-		goto fail;
-	}
 	snprintf(path, sizeof(path), "%s/node.key", home);
 	if (keys_secret_save(sk, path, id, 0, why, sizeof(why)) != 0) {
 		cli_err("%s", why);
