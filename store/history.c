@@ -16,6 +16,72 @@
 
 #define MAX_CHANGES 20000
 
+/* The node whose history names `key` (node.json, keys.json) or that a
+ * certificate in any held history gives it to. */
+int store_key_owner(store *st, const keys_public *key,
+                    char out[KEYS_ID_MAX + 1])
+{
+	store_head *heads = NULL;
+	size_t n = 0;
+	int rc, found = 0;
+
+	rc = store_heads_list(st, &heads, &n);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < n && !found; i++) {
+		git_oid id;
+		git_commit *c = NULL;
+		git_tree *t = NULL, *ct = NULL;
+		git_tree_entry *certs = NULL;
+		rec_keystate ks;
+		char why[256];
+
+		if (git_oid_fromstr(&id, heads[i].commit) != 0 ||
+		    git_commit_lookup(&c, st->repo, &id) != 0 ||
+		    git_commit_tree(&t, c) != 0)
+			goto next;
+		if (rec_keystate_load(st->repo, t, &ks, why, sizeof(why)) == 0) {
+			if (ks.has_node && keys_public_equal(&ks.ident.key, key))
+				found = 1;
+			for (size_t j = 0; j < ks.nrotations && !found; j++)
+				found = keys_public_equal(&ks.rotations[j].old_key, key) ||
+				        keys_public_equal(&ks.rotations[j].new_key, key);
+			if (found)
+				snprintf(out, KEYS_ID_MAX + 1, "%s", ks.ident.id);
+			rec_keystate_clear(&ks);
+		}
+		if (found || git_tree_entry_bypath(&certs, t, "certs") != 0 ||
+		    git_tree_lookup(&ct, st->repo, git_tree_entry_id(certs)) != 0)
+			goto next;
+		for (size_t j = 0; j < git_tree_entrycount(ct) && !found; j++) {
+			const char *name = git_tree_entry_name(git_tree_entry_byindex(ct, j));
+			char child[KEYS_ID_MAX + 1];
+			keys_event *ev = NULL;
+			size_t nev = 0, nl = strlen(name);
+			if (nl <= 5 || nl - 5 > KEYS_ID_MAX)
+				continue;
+			memcpy(child, name, nl - 5);
+			child[nl - 5] = '\0';
+			if (rec_certs_load(st->repo, t, child, &ev, &nev) != 0)
+				continue;
+			for (size_t k = 0; k < nev && !found; k++)
+				if (ev[k].type == KEYS_EVENT_CERT &&
+				    keys_public_equal(&ev[k].key, key)) {
+					found = 1;
+					snprintf(out, KEYS_ID_MAX + 1, "%s", child);
+				}
+			free(ev);
+		}
+	next:
+		git_tree_free(ct);
+		git_tree_entry_free(certs);
+		git_tree_free(t);
+		git_commit_free(c);
+	}
+	free(heads);
+	return found ? 0 : STORE_ENOTFOUND;
+}
+
 int hist_ctx_init(hist_ctx *hc, git_repository *repo,
                   const keys_public *root, const char *node,
                   git_tree *parent_tree, const char *parent_missing)
@@ -26,6 +92,7 @@ int hist_ctx_init(hist_ctx *hc, git_repository *repo,
 	hc->node = node;
 	hc->parent_tree = parent_tree;
 	hc->parent_missing = parent_missing;
+	hc->checking_pos = -1;
 	return keys_chain_new(&hc->chain, root) == 0 ? 0 : STORE_ENOMEM;
 }
 
@@ -344,6 +411,54 @@ static int read_record_blob(git_repository *repo, const git_oid *id,
 	return 0;
 }
 
+/* ---- positions in a line of commits ---------------------------------------- */
+
+static const git_oid *cmp_base;
+
+static int pos_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(&cmp_base[*(const size_t *)a],
+	                   &cmp_base[*(const size_t *)b]);
+}
+
+int hist_line_init(hist_line *l, const git_oid *v, size_t n)
+{
+	memset(l, 0, sizeof(*l));
+	l->v = v;
+	l->n = n;
+	l->sorted = malloc((n ? n : 1) * sizeof(*l->sorted));
+	if (l->sorted == NULL)
+		return STORE_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		l->sorted[i] = i;
+	cmp_base = v; /* qsort has no context argument; single-threaded use */
+	qsort(l->sorted, n, sizeof(*l->sorted), pos_cmp);
+	return 0;
+}
+
+void hist_line_free(hist_line *l)
+{
+	free(l->sorted);
+	memset(l, 0, sizeof(*l));
+}
+
+long hist_line_pos(const hist_line *l, const git_oid *id)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = git_oid_cmp(&l->v[l->sorted[mid]], id);
+		if (c == 0)
+			return (long)l->sorted[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /* ---- the position callback for revocations --------------------------------- */
 
 static int at_or_before(void *ctx, const char *pos)
@@ -357,6 +472,14 @@ static int at_or_before(void *ctx, const char *pos)
 		return KEYS_ENOTFOUND;
 	if (git_oid_equal(&lg, hc->checking))
 		return 1;
+	/* positions in the line being checked answer it directly (libgit2
+	 * 1.5.1's descendant test walks to the root when commits share a
+	 * second, which makes a long history quadratic) */
+	if (hc->line != NULL && hc->checking_pos >= 0) {
+		long pl = hist_line_pos(hc->line, &lg);
+		if (pl >= 0)
+			return hc->checking_pos <= pl ? 1 : 0;
+	}
 	if (git_repository_odb(&odb, hc->repo) != 0)
 		return KEYS_ENOTFOUND;
 	exists = git_odb_exists(odb, &lg);
@@ -368,6 +491,47 @@ static int at_or_before(void *ctx, const char *pos)
 }
 
 /* ---- one commit ---------------------------------------------------------------- */
+
+static int same_entry(const git_tree *a, const git_tree *b, const char *name)
+{
+	const git_tree_entry *x = git_tree_entry_byname(a, name);
+	const git_tree_entry *y = git_tree_entry_byname(b, name);
+
+	if (x == NULL || y == NULL)
+		return x == y;
+	return git_oid_equal(git_tree_entry_id(x), git_tree_entry_id(y));
+}
+
+/* The key state a commit's tree declares. When neither node.json nor
+ * keys.json changed since the parent, it is the state already held. */
+static int keystate_after(hist_ctx *hc, git_commit *c, git_tree *tree,
+                          rec_keystate *out, char *why, size_t whylen)
+{
+	git_commit *parent = NULL;
+	git_tree *pt = NULL;
+	int same = 0;
+
+	if (hc->before.has_node && git_commit_parentcount(c) == 1 &&
+	    git_commit_parent(&parent, c, 0) == 0 &&
+	    git_commit_tree(&pt, parent) == 0)
+		same = same_entry(pt, tree, "node.json") &&
+		       same_entry(pt, tree, "keys.json");
+	git_tree_free(pt);
+	git_commit_free(parent);
+	if (!same)
+		return rec_keystate_load(hc->repo, tree, out, why, whylen);
+	*out = hc->before;
+	out->rotations = NULL;
+	if (hc->before.nrotations) {
+		out->rotations = malloc(hc->before.nrotations *
+		                        sizeof(*out->rotations));
+		if (out->rotations == NULL)
+			return STORE_ENOMEM;
+		memcpy(out->rotations, hc->before.rotations,
+		       hc->before.nrotations * sizeof(*out->rotations));
+	}
+	return 0;
+}
 
 int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
                       char *why, size_t whylen)
@@ -418,7 +582,7 @@ int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
 		         e && e->message ? e->message : "unknown error");
 		return STORE_ECORRUPT;
 	}
-	rc = rec_keystate_load(hc->repo, tree, &after, why, whylen);
+	rc = keystate_after(hc, c, tree, &after, why, whylen);
 	if (rc != 0)
 		goto cleanup;
 	rc = STORE_EREJECT;
@@ -454,7 +618,18 @@ int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
 		char cwhy[400] = "the key does not chain to the root";
 		if (keys_chain_check(hc->chain, hc->node, &ks, signer, t,
 		                     at_or_before, hc, cwhy, sizeof(cwhy)) != 0) {
-			snprintf(why, whylen, "%s", cwhy);
+			char owner[KEYS_ID_MAX + 1], f[KEYS_FINGERPRINT_MAX];
+			/* whose key is it? worth a look through every history
+			 * held, on this rare path, for the auditor's report */
+			if (hc->st != NULL && strstr(cwhy, "never certified") &&
+			    store_key_owner(hc->st, signer, owner) == 0 &&
+			    strcmp(owner, hc->node) != 0) {
+				keys_public_fingerprint(f, signer);
+				snprintf(why, whylen, "signed by %s, which is %s's key, "
+				         "not %s's", f, owner, hc->node);
+			} else {
+				snprintf(why, whylen, "%s", cwhy);
+			}
 			goto cleanup;
 		}
 	}
@@ -481,7 +656,11 @@ changes:
 		change *x = &ch.v[i];
 		int r = 0;
 
-		if (x->has_old)
+		rec_kind k = rec_kind_of(x->path);
+		/* an old version matters only to rules that compare versions
+		 * (immutable fields, append-only lists) */
+		if (x->has_old && x->has_new &&
+		    (k == REC_NODE || k == REC_KEYS || k == REC_CERTS))
 			r = read_record_blob(hc->repo, &x->old, x->path, &ob, why,
 			                     whylen);
 		if (r == 0 && x->has_new)
@@ -490,7 +669,7 @@ changes:
 		if (r == 0)
 			r = rec_check_change(
 			        &cx, x->path, ob ? git_blob_rawcontent(ob) : NULL,
-			        ob ? (size_t)git_blob_rawsize(ob) : 0,
+			        ob ? (size_t)git_blob_rawsize(ob) : 0, x->has_old,
 			        nb ? git_blob_rawcontent(nb) : NULL,
 			        nb ? (size_t)git_blob_rawsize(nb) : 0, why, whylen);
 		git_blob_free(ob);

@@ -110,7 +110,7 @@ static int parse_type(const char *s, size_t n, git_object_t *out)
 }
 
 /* Inflates and checks one loose object. With data == NULL only the header
- * is wanted, but the whole stream is still checked. */
+ * is read and checked (the full read checks the rest). */
 static int load(vloose *b, const git_oid *oid, void **data, size_t *len,
                 git_object_t *type)
 {
@@ -168,8 +168,12 @@ static int load(vloose *b, const git_oid *oid, void **data, size_t *len,
 			rc = odb_err(oid, "longer than its header says");
 			goto out;
 		}
-		body = data ? git_odb_backend_data_alloc(&b->parent, size + 1)
-		            : malloc(size + 1);
+		if (data == NULL) {
+			*len = size;
+			rc = 0;
+			goto out;
+		}
+		body = git_odb_backend_data_alloc(&b->parent, size + 1);
 		if (body == NULL) {
 			git_error_set_oom();
 			rc = GIT_ERROR;
@@ -205,19 +209,13 @@ static int load(vloose *b, const git_oid *oid, void **data, size_t *len,
 		goto out;
 	}
 	*len = size;
-	if (data) {
-		*data = body;
-		body = NULL;
-	}
+	*data = body;
+	body = NULL;
 	rc = 0;
 out:
 	inflateEnd(&s);
-	if (body) {
-		if (data)
-			git_odb_backend_data_free(&b->parent, body);
-		else
-			free(body);
-	}
+	if (body)
+		git_odb_backend_data_free(&b->parent, body);
 	free(z);
 	return rc;
 }

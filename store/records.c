@@ -708,8 +708,8 @@ static int check_catalog(const char *path, const json_t *v, char *why,
 }
 
 int rec_check_change(const rec_ctx *cx, const char *path, const char *old,
-                     size_t oldlen, const char *new, size_t newlen, char *why,
-                     size_t whylen)
+                     size_t oldlen, int existed, const char *new,
+                     size_t newlen, char *why, size_t whylen)
 {
 	rec_kind kind = rec_kind_of(path);
 	json_t *ov = NULL, *nv = NULL;
@@ -729,6 +729,7 @@ int rec_check_change(const rec_ctx *cx, const char *path, const char *old,
 		         path, cx->node);
 		return STORE_EREJECT;
 	}
+	(void)existed;
 	if (new == NULL) {
 		snprintf(why, whylen,
 		         "%s may not be removed (records are withdrawn, not deleted)",

@@ -269,6 +269,13 @@ void store_report_free(store_report *r);
  * every key seen in the store's histories, with its node id. */
 int store_allowed_signers(store *st, const keys_public *root, char **out);
 
+/* ---- upkeep -------------------------------------------------------------- */
+
+/* Packs the loose objects into one pack when there are many (always with
+ * `force`), as git's auto-gc does; `packed` gets their number. A damaged
+ * loose object stops it with nothing removed. */
+int store_maintain(store *st, int force, size_t *packed);
+
 /* ---- time ---------------------------------------------------------------- */
 
 /* Now, or $GOVFED_NOW (RFC 3339 UTC or seconds) when set: tests and

@@ -94,15 +94,16 @@ typedef struct rec_ctx {
 rec_kind rec_kind_of(const char *path);
 
 /*
- * Judges one changed path of a commit: `old` is NULL for an added path,
- * `new` NULL for a removed one. Checks the path is one this node may write,
+ * Judges one changed path of a commit: `existed` says whether the path
+ * was there before; `old` holds its previous bytes when the rules of its
+ * kind compare versions (NULL otherwise); `new` is NULL for a removal. Checks the path is one this node may write,
  * the new bytes are canonical and pass their schema, and the change keeps
  * the record's rules (immutable fields, append-only lists, signatures).
  * 0 or STORE_EREJECT with the reason in `why`.
  */
 int rec_check_change(const rec_ctx *cx, const char *path, const char *old,
-                     size_t oldlen, const char *new, size_t newlen,
-                     char *why, size_t whylen);
+                     size_t oldlen, int existed, const char *new,
+                     size_t newlen, char *why, size_t whylen);
 
 /* Rules across the whole commit that no single change can see. */
 int rec_check_commit(const rec_ctx *cx, char *why, size_t whylen);
@@ -126,6 +127,17 @@ int rec_signed_bytes(const json_t *obj, char **out, size_t *outlen);
 
 /* ---- history checks (history.c) --------------------------------------- */
 
+/* A line of commits (oldest first) with an index to find positions. */
+typedef struct hist_line {
+	const git_oid *v;
+	size_t n;
+	size_t *sorted;
+} hist_line;
+
+int hist_line_init(hist_line *l, const git_oid *v, size_t n);
+void hist_line_free(hist_line *l);
+long hist_line_pos(const hist_line *l, const git_oid *id); /* -1: absent */
+
 typedef struct hist_ctx {
 	git_repository *repo;
 	const keys_public *root;
@@ -141,6 +153,9 @@ typedef struct hist_ctx {
 	const git_oid *checking; /* the commit being checked */
 	int64_t max_time;        /* refuse commits dated later; 0 = no limit */
 	int skip_chain;          /* own writes before the parent is synced */
+	const hist_line *line;   /* the line being walked, if known */
+	store *st;               /* to name the owner of a stranger's key */
+	long checking_pos;       /* the checked commit's position in it */
 } hist_ctx;
 
 int hist_ctx_init(hist_ctx *hc, git_repository *repo,
@@ -161,8 +176,8 @@ int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
  * that the walk can go on and report more). */
 int hist_ctx_skip(hist_ctx *hc, git_commit *c);
 
-/* The parent's head tree for node `node`, from what `repo` holds under
- * `parent`'s ref (refs/heads/main when parent is the own node). */
-int hist_parent_tree(store *st, const char *parent, git_tree **out);
+int store_key_owner(store *st, const keys_public *key,
+                    char out[KEYS_ID_MAX + 1]);
+
 
 #endif

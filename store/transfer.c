@@ -390,6 +390,7 @@ static int check_range(store *st, git_repository *repo,
 {
 	git_tree *ptree = NULL;
 	char missing[256], cwhy[600];
+	hist_line line = { 0 };
 	hist_ctx hc;
 	int rc;
 
@@ -408,6 +409,11 @@ static int check_range(store *st, git_repository *repo,
 		return rc;
 	}
 	hc.max_time = store_now() + FUTURE_SLACK;
+	rc = hist_line_init(&line, r->v, r->n);
+	if (rc != 0)
+		goto cleanup;
+	hc.line = &line;
+	hc.st = st;
 	rc = hist_ctx_start(&hc, base);
 	if (rc != 0) {
 		snprintf(why, whylen, "%s", store_errmsg());
@@ -424,6 +430,7 @@ static int check_range(store *st, git_repository *repo,
 			rc = STORE_EREJECT;
 			goto cleanup;
 		}
+		hc.checking_pos = (long)i;
 		rc = hist_check_commit(&hc, c, &signer, cwhy, sizeof(cwhy));
 		git_commit_free(c);
 		if (rc != 0) {
@@ -434,6 +441,7 @@ static int check_range(store *st, git_repository *repo,
 	}
 	rc = 0;
 cleanup:
+	hist_line_free(&line);
 	hist_ctx_clear(&hc);
 	git_tree_free(ptree);
 	return rc;

@@ -24,6 +24,7 @@ typedef struct vnode {
 	size_t ncommits;
 	int have_last_good;
 	git_oid last_good; /* last commit of the verified prefix */
+	hist_line line;    /* positions in commits */
 	int done;
 	store_node_report *rep;
 } vnode;
@@ -158,6 +159,8 @@ static int verify_node(store *st, const keys_public *root, vnode *all,
 		git_tree_free(ptree);
 		return rc;
 	}
+	hc.line = &v->line;
+	hc.st = st;
 	if (missing[0]) {
 		add_problem(rep, NULL, "cannot check %s's keys: %s", v->id, missing);
 		hc.skip_chain = 1; /* still check signatures and records */
@@ -178,6 +181,7 @@ static int verify_node(store *st, const keys_public *root, vnode *all,
 			rep->first_time = git_commit_time(c);
 		rep->last_time = git_commit_time(c);
 		rep->commits++;
+		hc.checking_pos = (long)i;
 		rc = hist_check_commit(&hc, c, &signer, why, sizeof(why));
 		if (rc == STORE_ENOMEM) {
 			git_commit_free(c);
@@ -222,9 +226,14 @@ static void check_reflog(store *st, vnode *v)
 		const git_reflog_entry *e = git_reflog_entry_byindex(log, i);
 		const git_oid *o = git_reflog_entry_id_old(e);
 		const git_oid *nw = git_reflog_entry_id_new(e);
+		long po, pn;
 		if (git_oid_is_zero(o) || git_oid_equal(o, nw))
 			continue;
-		if (git_graph_descendant_of(st->repo, nw, o) != 1) {
+		/* positions in the line answer it without walking the graph */
+		po = hist_line_pos(&v->line, o);
+		pn = hist_line_pos(&v->line, nw);
+		if (po >= 0 && pn >= 0 ? po > pn
+		                       : git_graph_descendant_of(st->repo, nw, o) != 1) {
 			char a[STORE_OID_HEX], b[STORE_OID_HEX];
 			git_oid_tostr(a, sizeof(a), o);
 			git_oid_tostr(b, sizeof(b), nw);
@@ -374,6 +383,9 @@ int store_verify(store *st, const keys_public *root, store_report *out,
 			v[i].done = 1;
 			continue;
 		}
+		rc = hist_line_init(&v[i].line, v[i].commits, v[i].ncommits);
+		if (rc != 0)
+			goto cleanup;
 		total += v[i].ncommits;
 	}
 	/* parents before children */
@@ -431,8 +443,10 @@ int store_verify(store *st, const keys_public *root, store_report *out,
 	qsort(out->nodes, out->n, sizeof(*out->nodes), report_cmp);
 	rc = 0;
 cleanup:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		hist_line_free(&v[i].line);
 		free(v[i].commits);
+	}
 	free(v);
 	if (rc != 0)
 		store_report_free(out);
