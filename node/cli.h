@@ -85,6 +85,9 @@ int home_open(node_home *h, const char *dir, unsigned flags);
 void home_close(node_home *h);
 /* Writes the genesis commit if the own history is still empty. */
 int home_ensure_genesis(node_home *h);
+/* After a write: pack loose objects when there are many. Never fails the
+ * command; a problem is printed as a warning. */
+void home_maintain(node_home *h);
 /* "DIR/name" */
 void home_path(const node_home *h, char *out, size_t outlen, const char *name);
 

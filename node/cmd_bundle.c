@@ -317,6 +317,7 @@ int cmd_import(int argc, char **argv)
 				cli_err("%s: refused: %s", s[i].node, s[i].msg);
 		}
 	}
+	home_maintain(&h);
 	rc = failed ? EXIT_NO : EXIT_OK;
 	for (size_t i = 0; i < n; i++)
 		if (s[i].rc != 0 && cli_exit_for(s[i].rc) == EXIT_RUNTIME)

@@ -109,6 +109,7 @@ static int put(int argc, char **argv)
 	} else {
 		printf("committed %s %s\n", out, path);
 	}
+	home_maintain(&h);
 	rc = EXIT_OK;
 done:
 	free(canon);

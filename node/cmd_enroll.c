@@ -111,6 +111,7 @@ int cmd_enroll(int argc, char **argv)
 	keys_public_fingerprint(fp, &key);
 	printf("enrolled %s %s (%s) with key %s\n", id, name, level, fp);
 	printf("commit %s\n", out);
+	home_maintain(&h);
 	rc = EXIT_OK;
 done:
 	home_close(&h);

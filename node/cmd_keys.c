@@ -11,7 +11,7 @@
 
 static const char usage[] =
 	"usage: govfed keys show   --home DIR [--json] [--allowed-signers]\n"
-	"       govfed keys rotate --home DIR\n"
+	"       govfed keys rotate --home DIR [--key FILE]\n"
 	"       govfed keys revoke --home DIR --id CHILD --reason TEXT\n"
 	"\n"
 	"show    this node's key, its certificate as its parent issued it (when\n"
@@ -21,6 +21,8 @@ static const char usage[] =
 	"rotate  replaces this node's key: one commit, signed by the old key,\n"
 	"        records the rotation (signed by both keys); from then on only\n"
 	"        the new key signs. The old key stays valid for what it signed.\n"
+	"        --key FILE uses a prepared OpenSSH ed25519 key (made offline,\n"
+	"        say) instead of a new one.\n"
 	"revoke  (at a parent) revokes a child's keys from now on; commits the\n"
 	"        child signed after the last one held here are refused.\n";
 
@@ -254,9 +256,10 @@ static int do_rotate(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 0 },
+		{ "key", required_argument, NULL, 0 },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *home = NULL;
+	const char *home = NULL, *keyfile = NULL;
 	char next[4200], cur[4200], pub[4200], why[512], out[STORE_OID_HEX];
 	char line[KEYS_PUBLIC_LINE_MAX + 2], a[KEYS_FINGERPRINT_MAX],
 	        b[KEYS_FINGERPRINT_MAX];
@@ -268,6 +271,7 @@ static int do_rotate(int argc, char **argv)
 		switch (c) {
 		case 0: home = optarg; break;
 		case 1: fputs(usage, stdout); return EXIT_OK;
+		case 2: keyfile = optarg; break;
 		}
 	}
 	if (c == -2)
@@ -283,7 +287,13 @@ static int do_rotate(int argc, char **argv)
 	home_path(&h, next, sizeof(next), "node.key.next");
 	home_path(&h, cur, sizeof(cur), "node.key");
 	home_path(&h, pub, sizeof(pub), "node.pub");
-	if (keys_secret_generate(&nk) != 0) {
+	if (keyfile != NULL) {
+		if (keys_secret_load(&nk, keyfile, why, sizeof(why)) != 0) {
+			cli_err("--key: %s", why);
+			rc = EXIT_NO;
+			goto done;
+		}
+	} else if (keys_secret_generate(&nk) != 0) {
 		cli_err("cannot generate a key");
 		rc = EXIT_RUNTIME;
 		goto done;

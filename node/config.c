@@ -311,3 +311,12 @@ int home_ensure_genesis(node_home *h)
 	}
 	return EXIT_OK;
 }
+
+void home_maintain(node_home *h)
+{
+	size_t n = 0;
+
+	if (h->st != NULL && store_maintain(h->st, 0, &n) != 0)
+		cli_err("warning: could not pack loose objects: %s",
+		        store_errmsg());
+}
