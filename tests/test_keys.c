@@ -1552,7 +1552,7 @@ static void test_b64(void **state)
 
 static void test_public_roundtrip(void **state)
 {
-	char line[KEYS_PUBLIC_LINE_MAX], comment[64], crlf[KEYS_PUBLIC_LINE_MAX];
+	char line[KEYS_PUBLIC_LINE_MAX], comment[64], crlf[KEYS_PUBLIC_LINE_MAX + 4];
 	keys_secret *a;
 	keys_public p;
 
