@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# run.sh — build and run the govfed benchmarks, then print a summary.
+#
+# The benchmarks print figures; they are not pass/fail tests. Each works in
+# its own mkdtemp directory under /tmp and removes it when done (set
+# GOVFED_BENCH_KEEP=1 to keep it for looking into).
+#
+# usage: bench/run.sh [--quick] [-n N] [--git-n N] [--git-sample N]
+#   -n N            commits for both benchmarks (default 2000)
+#   --git-n N       stock-git commits in bench_commit (default 200)
+#   --git-sample N  time git verify-commit on N commits and extrapolate
+#                   (default: all of them, about 30-60 s)
+#   --quick         -n 300 --git-n 30 --git-sample 100: a smoke run
+# environment:
+#   BUILD_DIR       build directory (default <repo>/build); it is configured
+#                   with -DGOVFED_BENCH=ON plus $CMAKE_ARGS
+#   COMMIT_ARGS, VERIFY_ARGS   more options for bench_commit / bench_verify
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+commit_args=()
+verify_args=()
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-n)
+		commit_args+=(-n "$2")
+		verify_args+=(-n "$2")
+		shift 2 ;;
+	--git-n)
+		commit_args+=(--git-n "$2")
+		shift 2 ;;
+	--git-sample)
+		verify_args+=(--git-sample "$2")
+		shift 2 ;;
+	--quick)
+		commit_args+=(-n 300 --git-n 30)
+		verify_args+=(-n 300 --git-sample 100)
+		shift ;;
+	-h | --help)
+		sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
+		exit 0 ;;
+	*)
+		echo "run.sh: unknown option '$1' (see --help)" >&2
+		exit 2 ;;
+	esac
+done
+# shellcheck disable=SC2206
+commit_args+=(${COMMIT_ARGS:-})
+# shellcheck disable=SC2206
+verify_args+=(${VERIFY_ARGS:-})
+
+log=$(mktemp /tmp/govfed-bench-log-XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+echo "== machine"
+echo "date        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "kernel      $(uname -srm)"
+echo "cpus        $(nproc) online; $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "load        $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min)"
+echo "memory      $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+echo "/tmp        $(df -PT /tmp | awk 'NR == 2 {print $2 " on " $1}')"
+echo "== versions"
+echo "git         $(git --version)"
+echo "ssh-keygen  $(ssh -V 2>&1 || true)"
+for lib in libgit2 libsodium jansson; do
+	printf '%-11s %s (pkg-config)\n' "$lib" \
+		"$(pkg-config --modversion "$lib" 2>/dev/null || echo unknown)"
+done
+
+echo "== build ($BUILD_DIR)"
+# shellcheck disable=SC2086
+cmake -S "$ROOT" -B "$BUILD_DIR" -DGOVFED_BENCH=ON ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD_DIR" --target bench_commit bench_verify -j"$(nproc)" \
+	>/dev/null
+echo "built bench_commit and bench_verify"
+
+echo "== bench_commit ${commit_args[*]}"
+"$BUILD_DIR/bench/bench_commit" "${commit_args[@]}" | tee -a "$log"
+echo "== bench_verify ${verify_args[*]}"
+"$BUILD_DIR/bench/bench_verify" "${verify_args[@]}" | tee -a "$log"
+
+echo "== summary"
+grep -E '^(commit|verify|ratio) ' "$log"
+echo "(load at the end: $(cut -d' ' -f1-3 /proc/loadavg); a shared VM is noisy:"
+echo " compare runs, not single figures)"
