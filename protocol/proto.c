@@ -1,2 +1,0 @@
-/* proto.c — wire messages (the sync issue fills this in). */
-#include "keys.h"
