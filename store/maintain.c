@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* git's gc.auto default is 6700; our objects are small and many. */
@@ -160,4 +162,88 @@ cleanup:
 	git_packbuilder_free(pb);
 	free(l.v);
 	return rc;
+}
+
+/* ---- after a crash ---------------------------------------------------- */
+
+static int old_enough(const char *path, int64_t min_age)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 &&
+	       (int64_t)time(NULL) - (int64_t)sb.st_mtime >= min_age;
+}
+
+static void rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char sub[4700];
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		if (e->d_type == DT_DIR)
+			rm_rf(sub);
+		else
+			unlink(sub);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+int store_recover(store *st, int replicas_mine, size_t *removed)
+{
+	char dir[4300], path[4700];
+	const char *gd = git_repository_path(st->repo);
+	DIR *d;
+	struct dirent *e;
+	size_t n = 0;
+
+	/* quarantines of imports that never finished */
+	snprintf(dir, sizeof(dir), "%sobjects", gd);
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strncmp(e->d_name, "incoming-", 9) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (replicas_mine || old_enough(path, 600)) {
+				rm_rf(path);
+				n++;
+			}
+		}
+		closedir(d);
+	}
+	/* ref locks held by a process that died */
+	snprintf(dir, sizeof(dir), "%srefs/nodes", gd);
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			size_t l = strlen(e->d_name);
+			if (l < 5 || strcmp(e->d_name + l - 5, ".lock") != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (replicas_mine || old_enough(path, 600)) {
+				unlink(path);
+				n++;
+			}
+		}
+		closedir(d);
+	}
+	{
+		static const char *const locks[] = { "refs/heads/main.lock",
+			                             "packed-refs.lock", NULL };
+		for (const char *const *l = locks; *l; l++) {
+			snprintf(path, sizeof(path), "%s%s", gd, *l);
+			if (old_enough(path, 600) && unlink(path) == 0)
+				n++;
+		}
+	}
+	if (removed)
+		*removed = n;
+	return 0;
 }

@@ -373,27 +373,64 @@ int store_identity_get(store *st, const char *node, store_identity *out)
 
 /* ---- heads ------------------------------------------------------------------------------ */
 
+static size_t height_slot(const git_oid *id)
+{
+	return ((size_t)id->id[0] << 8 | id->id[1]) % 1024;
+}
+
+/* Commits from the first to `head` along first parents; walks back only
+ * until a commit whose height is cached. */
 static int count_height(store *st, const git_oid *head, uint64_t *out)
 {
-	git_revwalk *w = NULL;
-	git_oid id;
-	uint64_t n = 0;
-	int rc;
+	git_oid cur = *head, *line = NULL;
+	uint64_t base = 0;
+	size_t n = 0, cap = 0;
+	int rc = 0;
 
-	if (git_revwalk_new(&w, st->repo) != 0)
-		return store_giterr("cannot walk history");
-	git_revwalk_simplify_first_parent(w);
-	if (git_revwalk_push(w, head) != 0) {
-		git_revwalk_free(w);
-		return store_giterr("cannot walk history");
+	for (;;) {
+		size_t slot = height_slot(&cur);
+		git_commit *c = NULL;
+
+		if (st->heights[slot].height != 0 &&
+		    git_oid_equal(&st->heights[slot].id, &cur)) {
+			base = st->heights[slot].height;
+			break;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			git_oid *nl = realloc(line, ncap * sizeof(*nl));
+			if (nl == NULL) {
+				rc = STORE_ENOMEM;
+				goto done;
+			}
+			line = nl;
+			cap = ncap;
+		}
+		line[n++] = cur;
+		if (git_commit_lookup(&c, st->repo, &cur) != 0) {
+			rc = store_giterr("cannot walk history");
+			goto done;
+		}
+		if (git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			break;
+		}
+		cur = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
 	}
-	while ((rc = git_revwalk_next(&id, w)) == 0)
-		n++;
-	git_revwalk_free(w);
-	if (rc != GIT_ITEROVER)
-		return store_giterr("cannot walk history");
-	*out = n;
-	return 0;
+	/* remember every 64th commit on the way, and the head */
+	for (size_t i = n; i-- > 0;) {
+		uint64_t h = base + (n - i);
+		if (i == 0 || h % 64 == 0) {
+			size_t slot = height_slot(&line[i]);
+			st->heights[slot].id = line[i];
+			st->heights[slot].height = h;
+		}
+	}
+	*out = base + n;
+done:
+	free(line);
+	return rc;
 }
 
 static int fill_head(store *st, store_head *h, const char *id, const char *ref,
@@ -500,7 +537,8 @@ int store_heads_list(store *st, store_head **out, size_t *n)
 		goto fail;
 	}
 	git_reference_iterator_free(it);
-	qsort(v, len, sizeof(*v), head_cmp);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), head_cmp);
 	*out = v;
 	*n = len;
 	return 0;

@@ -187,9 +187,36 @@ typedef struct store_buf {
 } store_buf;
 void store_buf_free(store_buf *b);
 
-/* A packfile with the objects of `node`'s history (NULL = own) from its
- * head back to, not including, `have` (a commit the peer holds; NULL or ""
- * for everything). */
+/* What store_pack_range put in a pack. */
+typedef struct store_pack_info {
+	char head[STORE_OID_HEX]; /* the newest commit in it: import up to
+	                           * this, then ask again */
+	char base[STORE_OID_HEX]; /* the `have` it extends; "" when it holds
+	                           * the whole history */
+	size_t commits, objects;
+	size_t deltas;            /* objects sent as deltas (REF_DELTA) */
+} store_pack_info;
+
+/*
+ * A git packfile (version 2) with what a peer holding `have` lacks of
+ * `node`'s history (NULL = own): the commits after `have` on the head's
+ * first-parent line, oldest first, with the trees and records each one
+ * changed; never an object of `have`'s tree (an older version brought
+ * back is sent again, as git does), never one twice. Changed trees and
+ * records are deltas against their previous version where that is worth
+ * it, also when the peer holds that version and the pack does not: a
+ * thin pack, which store_import (like `git index-pack --fix-thin`)
+ * completes from the receiver's store. A long catch-up indexes slowly
+ * there (libgit2 1.5.1 appends one missing base per pass): send it in
+ * steps of a few hundred commits with `limit`.
+ * `have` NULL or "", unknown here, or not on the head's line (a fork):
+ * the whole history, and info->base is "". `limit` > 0: at most that
+ * many commits; info->head is then the last one sent, not the head.
+ */
+int store_pack_range(store *st, const char *node, const char *have,
+                     size_t limit, store_buf *out, store_pack_info *info);
+
+/* store_pack_range with no limit; head_out gets info.head. */
 int store_pack_build(store *st, const char *node, const char *have,
                      store_buf *out, char head_out[STORE_OID_HEX]);
 
@@ -230,6 +257,18 @@ typedef struct store_log_entry {
 int store_log(store *st, const char *node, size_t max,
               int (*cb)(void *ctx, const store_log_entry *e), void *ctx);
 
+/* An entitlement check for store_import_ex: may the sender deliver this
+ * node's history (whose head names `parent` as its parent)? Return 1 yes;
+ * 0 no, with the reason in `why`. It runs before any rule is checked and
+ * before anything moves. */
+typedef int (*store_allow_fn)(void *ctx, const char *node, const char *parent,
+                              char *why, size_t whylen);
+
+int store_import_ex(store *st, const keys_public *root, const char *node,
+                    const char *head, const void *pack, size_t len,
+                    store_allow_fn allow, void *ctx,
+                    store_import_result *res);
+
 /* ---- verification (the auditor's walk) --------------------------------- */
 
 typedef struct store_problem {
@@ -269,12 +308,41 @@ void store_report_free(store_report *r);
  * every key seen in the store's histories, with its node id. */
 int store_allowed_signers(store *st, const keys_public *root, char **out);
 
+/* ---- peers ------------------------------------------------------------------ */
+
+/* The head commit of a history, reading only the ref (cheap). */
+int store_head_peek(store *st, const char *node, char out[STORE_OID_HEX]);
+
+/* May `key` speak for `node` (sign its announcements and requests)? Its
+ * key in effect as held here, or a key its parent certified since the
+ * last revocation (from the parent's history held here, or from this
+ * node's own certificates when it is the parent). 0 yes; STORE_EREJECT
+ * no; STORE_ENOTFOUND when this store cannot know yet (neither the node's
+ * history nor its certificate is held). */
+int store_key_speaks_for(store *st, const keys_public *root, const char *node,
+                         const keys_public *key, char *why, size_t whylen);
+
+typedef struct store_child {
+	char id[KEYS_ID_MAX + 1];
+	int active;          /* certified, not revoked */
+	keys_public key;     /* the certified key, when active */
+} store_child;
+
+/* The children this node certified (certs/ of its own history). */
+int store_children(store *st, store_child **out, size_t *n);
+
 /* ---- upkeep -------------------------------------------------------------- */
 
 /* Packs the loose objects into one pack when there are many (always with
  * `force`), as git's auto-gc does; `packed` gets their number. A damaged
  * loose object stops it with nothing removed. */
 int store_maintain(store *st, int force, size_t *packed);
+
+/* Clears what a killed process left: import quarantines and ref locks.
+ * With `replicas_mine` (the daemon, the only writer of replica refs, at
+ * its start) those under refs/nodes/ go at once; everything else only
+ * once ten minutes old. */
+int store_recover(store *st, int replicas_mine, size_t *removed);
 
 /* ---- time ---------------------------------------------------------------- */
 

@@ -24,6 +24,9 @@ struct store {
 	unsigned flags;
 	keys_public root; /* for checking own writes; see store_set_root */
 	int has_root;
+	/* heights of commits seen lately: a head's height is its parent's
+	 * plus one, so a walk stops at the first it finds here */
+	struct { git_oid id; uint64_t height; } heights[1024];
 };
 
 /* errors */
@@ -178,6 +181,42 @@ int hist_ctx_skip(hist_ctx *hc, git_commit *c);
 
 int store_key_owner(store *st, const keys_public *key,
                     char out[KEYS_ID_MAX + 1]);
+
+/* ---- packs (sha1.c, pack.c) ----------------------------------------- */
+
+/* SHA-1 for pack trailers (a checksum against damage, not a name). */
+#define STORE_SHA1_LEN 20
+typedef struct store_sha1 {
+	uint32_t h[5];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t n;
+} store_sha1;
+void store_sha1_init(store_sha1 *c);
+void store_sha1_update(store_sha1 *c, const void *data, size_t len);
+void store_sha1_final(store_sha1 *c, unsigned char out[STORE_SHA1_LEN]);
+
+/*
+ * git's delta format: varint source size, varint target size, then copy
+ * ops (0x80 | which offset and size bytes follow; each copy at most
+ * 0x10000 bytes here) and insert ops (1..127 literal bytes).
+ *
+ * store_delta_encode writes a delta turning src into tgt to out: a copy
+ * of the common prefix, then the middle as copies of 16-byte blocks of src
+ * found in it (extended both ways) and inserts between them, then a copy
+ * of the common suffix. Returns its length, or 0 when it would take more
+ * than `cap` bytes (the caller's "not worth it"). store_delta_bound is a
+ * cap that always suffices.
+ */
+size_t store_delta_bound(size_t srclen, size_t tgtlen);
+size_t store_delta_encode(unsigned char *out, size_t cap, const void *src,
+                          size_t srclen, const void *tgt, size_t tgtlen);
+/* Applies a delta to src: *out (malloc'd, free() it) gets the target.
+ * STORE_ECORRUPT if the delta is malformed, does not fit src, or would
+ * make more than `max` bytes. */
+int store_delta_apply(const void *src, size_t srclen, const void *delta,
+                      size_t dlen, size_t max, unsigned char **out,
+                      size_t *outlen);
 
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * transfer.c — packs out, packs in.
+ * transfer.c — packs in (pack.c writes them).
  *
  * An incoming pack is indexed into a quarantine directory inside the store
  * (objects/incoming-XXXXXX), read through an object database that sees the
@@ -24,69 +24,6 @@
 #define IMPORT_COMMITS_MAX (1u << 22)
 /* Commits dated more than this after the local clock are refused. */
 #define FUTURE_SLACK (24 * 3600)
-
-int store_pack_build(store *st, const char *node, const char *have,
-                     store_buf *out, char head_out[STORE_OID_HEX])
-{
-	char ref[STORE_PATH_MAX];
-	git_packbuilder *pb = NULL;
-	git_revwalk *w = NULL;
-	git_buf buf = GIT_BUF_INIT;
-	git_oid head, h;
-	git_odb *odb = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = store_ref_for(st, ref, sizeof(ref), node);
-	if (rc != 0)
-		return rc;
-	rc = store_ref_lookup(st, ref, &head);
-	if (rc != 0) {
-		if (rc == STORE_ENOTFOUND)
-			store_seterr("no history of %s is held here",
-			             node ? node : "this node");
-		return rc;
-	}
-	if (git_packbuilder_new(&pb, st->repo) != 0 ||
-	    git_revwalk_new(&w, st->repo) != 0 ||
-	    git_repository_odb(&odb, st->repo) != 0) {
-		rc = store_giterr("cannot build pack");
-		goto cleanup;
-	}
-	git_packbuilder_set_threads(pb, 1);
-	if (git_revwalk_push(w, &head) != 0) {
-		rc = store_giterr("cannot walk history");
-		goto cleanup;
-	}
-	/* hide what the peer has, when we know that commit */
-	if (have != NULL && have[0] != '\0' && git_oid_fromstr(&h, have) == 0 &&
-	    git_odb_exists(odb, &h)) {
-		if (git_revwalk_hide(w, &h) != 0) {
-			rc = store_giterr("cannot walk history");
-			goto cleanup;
-		}
-	}
-	if (git_packbuilder_insert_walk(pb, w) != 0 ||
-	    git_packbuilder_write_buf(&buf, pb) != 0) {
-		rc = store_giterr("cannot build pack");
-		goto cleanup;
-	}
-	out->ptr = malloc(buf.size ? buf.size : 1);
-	if (out->ptr == NULL) {
-		rc = STORE_ENOMEM;
-		goto cleanup;
-	}
-	memcpy(out->ptr, buf.ptr, buf.size);
-	out->len = buf.size;
-	git_oid_tostr(head_out, STORE_OID_HEX, &head);
-	rc = 0;
-cleanup:
-	git_buf_dispose(&buf);
-	git_odb_free(odb);
-	git_revwalk_free(w);
-	git_packbuilder_free(pb);
-	return rc;
-}
 
 /* ---- quarantine ----------------------------------------------------------- */
 
@@ -319,7 +256,8 @@ static int range_collect(git_repository *repo, const git_oid *head,
 /* The parent node named by head's node.json, and that parent's held tree. */
 static int parent_of_head(store *st, git_repository *repo, const git_oid *head,
                           const char *node, git_tree **ptree, char *missing,
-                          size_t missinglen, char *why, size_t whylen)
+                          size_t missinglen, char pid_out[KEYS_ID_MAX + 1],
+                          char *why, size_t whylen)
 {
 	git_commit *c = NULL;
 	git_tree *t = NULL;
@@ -352,6 +290,7 @@ static int parent_of_head(store *st, git_repository *repo, const git_oid *head,
 		rec_keystate_clear(&ks);
 		return STORE_EREJECT;
 	}
+	snprintf(pid_out, KEYS_ID_MAX + 1, "%s", ks.ident.parent);
 	if (ks.ident.parent[0] == '\0') {
 		rec_keystate_clear(&ks);
 		return 0;
@@ -386,18 +325,24 @@ static int parent_of_head(store *st, git_repository *repo, const git_oid *head,
 static int check_range(store *st, git_repository *repo,
                        const keys_public *root, const char *node,
                        const git_oid *head, git_commit *base, const range *r,
-                       char *why, size_t whylen)
+                       store_allow_fn allow, void *actx, char *why,
+                       size_t whylen)
 {
 	git_tree *ptree = NULL;
-	char missing[256], cwhy[600];
+	char missing[256], cwhy[600], pid[KEYS_ID_MAX + 1] = "";
 	hist_line line = { 0 };
 	hist_ctx hc;
 	int rc;
 
 	rc = parent_of_head(st, repo, head, node, &ptree, missing,
-	                    sizeof(missing), why, whylen);
+	                    sizeof(missing), pid, why, whylen);
 	if (rc != 0)
 		return rc;
+	/* is the sender entitled to this node's history? */
+	if (allow != NULL && !allow(actx, node, pid, why, whylen)) {
+		git_tree_free(ptree);
+		return STORE_EREJECT;
+	}
 	if (missing[0] != '\0') {
 		snprintf(why, whylen, "cannot check %s yet: %s", node, missing);
 		return STORE_EWAIT;
@@ -472,6 +417,15 @@ int store_import(store *st, const keys_public *root, const char *node,
                  const char *head_hex, const void *pack, size_t len,
                  store_import_result *res)
 {
+	return store_import_ex(st, root, node, head_hex, pack, len, NULL, NULL,
+	                       res);
+}
+
+int store_import_ex(store *st, const keys_public *root, const char *node,
+                    const char *head_hex, const void *pack, size_t len,
+                    store_allow_fn allow, void *actx,
+                    store_import_result *res)
+{
 	char ref[STORE_PATH_MAX], why[800];
 	git_oid head, old;
 	git_commit *oldc = NULL;
@@ -544,7 +498,7 @@ int store_import(store *st, const keys_public *root, const char *node,
 			                   &reached2, why, sizeof(why));
 			if (rc == 0)
 				rc = check_range(st, q.repo, root, node, &head, basec,
-				                 &fork, why, sizeof(why));
+				                 &fork, allow, actx, why, sizeof(why));
 		} else {
 			rc = STORE_EREJECT;
 			snprintf(why, sizeof(why), "cannot relate it to the held head");
@@ -575,8 +529,8 @@ int store_import(store *st, const keys_public *root, const char *node,
 		rc = store_giterr("cannot read the held head");
 		goto cleanup;
 	}
-	rc = check_range(st, q.repo, root, node, &head, oldc, &rg, why,
-	                 sizeof(why));
+	rc = check_range(st, q.repo, root, node, &head, oldc, &rg, allow, actx,
+	                 why, sizeof(why));
 	if (rc != 0) {
 		store_seterr("%s: %s", node, why);
 		if (rc != STORE_ENOMEM && rc != STORE_EWAIT)
