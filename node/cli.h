@@ -64,6 +64,7 @@ typedef struct node_config {
 	/* sync tuning (node run); defaults in config.c */
 	int beacon_ms;
 	int checkpoint_ms;
+	int stale_ms;
 } node_config;
 
 int config_load(node_config *cfg, const char *path);
@@ -101,5 +102,8 @@ int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

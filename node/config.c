@@ -23,10 +23,12 @@
 #define CONFIG_MAX (64 * 1024)
 #define DEFAULT_BEACON_MS 1000
 #define DEFAULT_CHECKPOINT_MS 500
+#define DEFAULT_STALE_MS 10000
 
 static const char *const known[] = { "id", "level", "name", "parent",
 	                             "parent_url", "listen", "root_key",
-	                             "beacon_ms", "checkpoint_ms", NULL };
+	                             "beacon_ms", "checkpoint_ms", "stale_ms",
+	                             NULL };
 
 static int str_field(const char *path, json_t *o, const char *k, char *out,
                      size_t outlen, int required)
@@ -112,7 +114,9 @@ int config_load(node_config *cfg, const char *path)
 	    int_field(path, o, "beacon_ms", &cfg->beacon_ms, DEFAULT_BEACON_MS, 50,
 	              600000) ||
 	    int_field(path, o, "checkpoint_ms", &cfg->checkpoint_ms,
-	              DEFAULT_CHECKPOINT_MS, 10, 600000))
+	              DEFAULT_CHECKPOINT_MS, 10, 600000) ||
+	    int_field(path, o, "stale_ms", &cfg->stale_ms, DEFAULT_STALE_MS, 100,
+	              86400000))
 		goto cleanup;
 	if (!store_id_valid(cfg->id)) {
 		cli_err("%s: 'id' must be a division code of 6, 9 or 12 digits", path);

@@ -5,12 +5,15 @@
 #include <string.h>
 
 static const cmd commands[] = {
+	{ "demo", cmd_demo, "the main job: a local federation on loopback" },
 	{ "init", cmd_init, "create a node: key, store and config" },
 	{ "enroll", cmd_enroll, "certify a child node's key (run at the parent)" },
 	{ "catalog", cmd_catalog, "publish and read catalog items" },
 	{ "keys", cmd_keys, "show, rotate or revoke keys" },
 	{ "verify", cmd_verify, "check every history in a store against the root key" },
 	{ "log", cmd_log, "show a node's history" },
+	{ "node", cmd_node, "node run: the daemon that syncs with parent and children" },
+	{ "status", cmd_status, "what a node holds, its links, lag and freshness" },
 	{ "export", cmd_export, "write a node's history to a bundle file" },
 	{ "import", cmd_import, "apply a bundle file, under the acceptance rules" },
 };

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(build-essential cmake pkg-config git openssh-client python3 procps
+pkgs=(build-essential cmake pkg-config git openssh-client python3 procps curl docker-compose
       libgit2-dev libnng-dev libsodium-dev libjansson-dev libcmocka-dev
       zlib1g-dev libsqlite3-dev)
 missing=()
