@@ -197,3 +197,18 @@ done:
 	git_tree_free(t);
 	return rc;
 }
+
+int store_certifies(store *st, const char *issuer, const char *child)
+{
+	store_identity me;
+	keys_event *ev = NULL;
+	size_t n = 0;
+	int mine, ok;
+
+	mine = store_identity_get(st, NULL, &me) == 0 && !strcmp(me.id, issuer);
+	if (events_for(st, mine ? NULL : issuer, child, &ev, &n) != 0)
+		return 0;
+	ok = active(ev, n) >= 0;
+	free(ev);
+	return ok;
+}

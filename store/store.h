@@ -114,6 +114,9 @@ typedef struct store_head {
 
 /* The head of `node` (NULL = own). STORE_ENOTFOUND if not held. */
 int store_head_get(store *st, const char *node, store_head *out);
+/* The height of any commit of the store (commits from the first). */
+int store_commit_height(store *st, const char *commit, uint64_t *out);
+
 /* All held histories, own first, then replicas by id. Free with free(). */
 int store_heads_list(store *st, store_head **out, size_t *n);
 
@@ -327,6 +330,10 @@ typedef struct store_child {
 	int active;          /* certified, not revoked */
 	keys_public key;     /* the certified key, when active */
 } store_child;
+
+/* Does `issuer`'s history, as held here (or this node's own), hold an
+ * active certificate for `child`? 1 yes, 0 no or unknown. */
+int store_certifies(store *st, const char *issuer, const char *child);
 
 /* The children this node certified (certs/ of its own history). */
 int store_children(store *st, store_child **out, size_t *n);

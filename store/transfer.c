@@ -7,6 +7,16 @@
  * rule holds is the pack renamed into objects/pack and the replica ref
  * moved (compare-and-swap). A failed import removes the quarantine: nothing
  * else was touched.
+ *
+ * The indexing is our own (index.c), not libgit2's git_indexer: with an
+ * object database to complete thin packs from, git_indexer_commit (1.5.1,
+ * unchanged up to 1.9) loops forever with growing memory on a pack holding
+ * a blob and a REF_DELTA that rebuilds that same blob — any peer could hang
+ * an import with 85 bytes — and it appends one missing base per pass over
+ * all waiting deltas (quadratic on a long thin catch-up). index.c parses
+ * and resolves every entry once, under hard bounds (objects, sizes, depth,
+ * bytes in all), drops a second copy of an object instead of looping on
+ * it, and refuses anything malformed with a reason.
  */
 #define _GNU_SOURCE
 #include "store_int.h"
@@ -68,15 +78,12 @@ static void q_free(quarantine *q)
 
 static int q_open(store *st, quarantine *q, const void *pack, size_t len)
 {
-	git_indexer_options o;
-	git_indexer_progress stats;
-	git_indexer *idx = NULL;
+	store_index_opts io;
 	git_odb *main_odb = NULL;
-	char objects[STORE_PATH_MAX];
+	char objects[STORE_PATH_MAX], why[600];
 	int rc;
 
 	memset(q, 0, sizeof(*q));
-	git_indexer_options_init(&o, GIT_INDEXER_OPTIONS_VERSION);
 	snprintf(objects, sizeof(objects), "%s/objects",
 	         git_repository_path(st->repo));
 	if (snprintf(q->dir, sizeof(q->dir), "%s/incoming-XXXXXX", objects) >=
@@ -96,25 +103,23 @@ static int q_open(store *st, quarantine *q, const void *pack, size_t len)
 	if (git_repository_odb(&main_odb, st->repo) != 0)
 		return store_giterr("cannot open object database");
 	if (len > 0) {
-		/* No o.verify: libgit2 1.5.1 leaks a parsed object for every
-		 * object of the pack the store already holds when it is on
-		 * (check_object_connectivity returns early without freeing;
-		 * fixed upstream later), and a peer could send such objects at
-		 * will. Connectivity is checked anyway: the history walk reads
-		 * every new commit, every new tree and every changed record,
-		 * and refuses the update if one is missing. */
-		rc = git_indexer_new(&idx, q->pack, 0, main_odb, &o);
-		if (rc == 0)
-			rc = git_indexer_append(idx, pack, len, &stats);
-		if (rc == 0)
-			rc = git_indexer_commit(idx, &stats);
-		git_indexer_free(idx);
+		/* Our own bounded indexer (index.c), completing a thin pack
+		 * from the store's objects. Connectivity is not its business:
+		 * the history walk reads every new commit, every new tree and
+		 * every changed record, and refuses the update if one is
+		 * missing. */
+		store_index_opts_init(&io);
+		io.fsync = (st->flags & STORE_OPEN_FSYNC) != 0;
+		rc = store_index_pack(main_odb, pack, len, q->pack, &io, NULL, why,
+		                      sizeof(why));
 		if (rc != 0) {
-			const git_error *e = git_error_last();
-			store_seterr("the pack is malformed: %s",
-			             e && e->message ? e->message : "indexing failed");
 			git_odb_free(main_odb);
-			return STORE_EREJECT;
+			if (rc == STORE_EREJECT) {
+				store_seterr("the pack is malformed: %s", why);
+				return STORE_EREJECT;
+			}
+			store_seterr("cannot index the pack: %s", why);
+			return rc;
 		}
 	}
 	git_odb_free(main_odb);
@@ -458,6 +463,17 @@ int store_import_ex(store *st, const keys_public *root, const char *node,
 	if (rc != 0 && rc != STORE_ENOTFOUND)
 		return rc;
 	has_old = rc == 0;
+	/* A held history names its parent already: the entitlement check
+	 * comes before any answer about it ("held already", "stale"), so
+	 * that a sender learns nothing of histories it may not send. */
+	if (has_old && allow != NULL) {
+		store_identity held;
+		if (store_identity_get(st, node, &held) == 0 &&
+		    !allow(actx, node, held.parent, why, sizeof(why))) {
+			store_seterr("%s", why);
+			return STORE_EREJECT;
+		}
+	}
 	if (has_old) {
 		git_oid_tostr(res->old_head, sizeof(res->old_head), &old);
 		if (git_oid_equal(&old, &head))
