@@ -51,6 +51,11 @@
 #define MAINTAIN_EVERY_MS 60000
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 5000
+/* A catch-up arrives in steps of at most sync_step commits (config.json,
+ * default 500): each pack stays well inside a frame, and each step is
+ * imported (and checked) before the next is asked for. A parent serves
+ * at most this many per fetch. */
+#define STEP_COMMITS_MAX 2000
 
 static volatile sig_atomic_t stop_signal;
 
@@ -96,7 +101,17 @@ typedef struct rejected {
 	char node[KEYS_ID_MAX + 1];
 	char from[KEYS_ID_MAX + 1];
 	char reason[400];
+	uint64_t count;   /* the same rejection, repeated */
 } rejected;
+
+/* A log that a peer cannot flood: at most LOG_BURST lines of a kind per
+ * second; the rest are counted and summed up once a second. */
+#define LOG_BURST 10
+typedef struct limiter {
+	int64_t second;
+	unsigned lines;
+	uint64_t suppressed;
+} limiter;
 
 typedef struct nd nd;
 
@@ -178,7 +193,14 @@ struct nd {
 	int64_t next_status_ms, next_maintain_ms, next_tick_ms, started;
 	/* counters */
 	uint64_t imported, served, pushed, fetched, announced, bad_frames;
-	uint64_t bad_frames_logged_at, bad_frames_since_log;
+	uint64_t busy, dropped_flood;
+	limiter lim_reject, lim_bad, lim_busy;
+	/* requests per connection, before anything is verified */
+	struct { uint32_t pipe; double tokens; int64_t refill_ms; } pipes[64];
+	/* the answer to requests over that budget: signed once a second */
+	unsigned char *busy_frame;
+	size_t busy_len;
+	int64_t busy_second;
 	unsigned rand_state;
 };
 
@@ -221,27 +243,72 @@ static void dlog(nd *d, const char *level, const char *what,
 	fflush(stderr);
 }
 
+/* May a line of this kind go to the log now? Reports what was held back
+ * once its second is over. */
+static int log_ok(nd *d, limiter *l, const char *what)
+{
+	int64_t sec = now_ms() / 1000;
+
+	if (sec != l->second) {
+		if (l->suppressed)
+			dlog(d, "WARN", what, "%llu more in the last second, not "
+			     "logged one by one", (unsigned long long)l->suppressed);
+		l->second = sec;
+		l->lines = 0;
+		l->suppressed = 0;
+	}
+	if (l->lines < LOG_BURST) {
+		l->lines++;
+		return 1;
+	}
+	l->suppressed++;
+	return 0;
+}
+
 static void reject(nd *d, const char *node, const char *from,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void reject(nd *d, const char *node, const char *from,
                    const char *fmt, ...)
 {
-	rejected *r = &d->rej[d->rej_next];
+	rejected nr, *last;
+	char tmp[400];
+	const char *reason;
+	size_t nl;
 	va_list ap;
 
-	memset(r, 0, sizeof(*r));
-	r->at = wall();
-	snprintf(r->node, sizeof(r->node), "%s", node ? node : "");
-	snprintf(r->from, sizeof(r->from), "%s", from ? from : "");
+	memset(&nr, 0, sizeof(nr));
+	nr.at = wall();
+	nr.count = 1;
+	snprintf(nr.node, sizeof(nr.node), "%s", node ? node : "");
+	snprintf(nr.from, sizeof(nr.from), "%s", from ? from : "");
 	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	d->rej_next = (d->rej_next + 1) % REJECTS_MAX;
-	if (d->nrej < REJECTS_MAX)
-		d->nrej++;
-	dlog(d, "WARN", "rejected", "%s from %s: %s", r->node[0] ? r->node : "?",
-	     r->from[0] ? r->from : "?", r->reason);
+	/* store messages start with the node's id: say it once */
+	reason = tmp;
+	nl = strlen(nr.node);
+	if (nl && !strncmp(reason, nr.node, nl) && !strncmp(reason + nl, ": ", 2))
+		reason += nl + 2;
+	snprintf(nr.reason, sizeof(nr.reason), "%s", reason);
+	/* the same rejection again only counts (a flood of one kind must
+	 * not wipe out the others) */
+	last = d->nrej ? &d->rej[(d->rej_next + REJECTS_MAX - 1) % REJECTS_MAX]
+	               : NULL;
+	if (last && !strcmp(last->node, nr.node) && !strcmp(last->from, nr.from) &&
+	    !strcmp(last->reason, nr.reason)) {
+		last->count++;
+		last->at = nr.at;
+	} else {
+		d->rej[d->rej_next] = nr;
+		d->rej_next = (d->rej_next + 1) % REJECTS_MAX;
+		if (d->nrej < REJECTS_MAX)
+			d->nrej++;
+	}
+	if (log_ok(d, &d->lim_reject, "rejected"))
+		dlog(d, "WARN", "rejected", "%s from %s: %s",
+		     nr.node[0] ? nr.node : "?", nr.from[0] ? nr.from : "?",
+		     nr.reason);
 }
 
 /* ---- the node table -------------------------------------------------- */
@@ -355,7 +422,9 @@ static void refresh(nd *d, held *x)
 	snprintf(x->commit, sizeof(x->commit), "%s", hd.commit);
 	x->height = hd.height;
 	x->time = hd.time;
-	if (x->parent[0] == '\0' && store_identity_get(d->h->st, node, &id) == 0)
+	/* where a held history says it sits is authoritative, whatever was
+	 * claimed before it arrived */
+	if (store_identity_get(d->h->st, node, &id) == 0)
 		snprintf(x->parent, sizeof(x->parent), "%s", id.parent);
 	if (x->ann_height < x->height) {
 		snprintf(x->ann_commit, sizeof(x->ann_commit), "%s", x->commit);
@@ -563,10 +632,13 @@ static void req_cb(void *arg)
 	req_slot *qs = arg;
 	int rv = nng_aio_result(qs->aio);
 
+	/* a cancel (the link dropped) is a failure the store thread must
+	 * see, to free the slot and retry; only a close (shutdown) is not */
 	if (!qs->receiving) {
 		if (rv != 0) {
 			nng_msg_free(nng_aio_get_msg(qs->aio));
-			if (rv != NNG_ECLOSED && rv != NNG_ECANCELED)
+			nng_aio_set_msg(qs->aio, NULL);
+			if (rv != NNG_ECLOSED)
 				enqueue(qs->d, J_REPLY, NULL, NULL, qs, rv);
 			return;
 		}
@@ -574,7 +646,7 @@ static void req_cb(void *arg)
 		nng_ctx_recv(qs->ctx, qs->aio);
 		return;
 	}
-	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+	if (rv == NNG_ECLOSED)
 		return;
 	enqueue(qs->d, J_REPLY, rv == 0 ? nng_aio_get_msg(qs->aio) : NULL, NULL,
 	        qs, rv);
@@ -796,12 +868,15 @@ static void on_summary(nd *d, const proto_msg *m)
 	for (size_t i = 0; i < m->nseen; i++) {
 		const proto_seen *s = &m->seen[i];
 		held *x;
-		/* the sender speaks for its own subtree only; a node not held
-		 * yet is placed where it says (its history confirms it) */
-		if (!in_subtree(d, s->parent, m->from))
+		/* the sender speaks for its own subtree only, and a node is
+		 * where the certificates held here put it: its parent (in the
+		 * sender's subtree) must have certified it */
+		if (!in_subtree(d, s->parent, m->from) ||
+		    !store_certifies(d->h->st, s->parent, s->node))
 			continue;
 		x = get(d, s->node);
-		if (x == NULL || (x->have && !in_subtree(d, s->node, m->from)))
+		if (x == NULL || (x->have && !in_subtree(d, s->node, m->from)) ||
+		    (x->parent[0] && strcmp(x->parent, s->parent) != 0))
 			continue;
 		if (x->parent[0] == '\0')
 			snprintf(x->parent, sizeof(x->parent), "%s", s->parent);
@@ -824,21 +899,26 @@ static nng_msg *serve_fetch(nd *d, const proto_msg *m)
 	const char *x = m->head.node;
 	held *hx = find(d, x);
 	store_buf pack = { 0 };
-	char head[STORE_OID_HEX];
-	store_head hd;
+	store_pack_info info;
+	size_t limit = m->limit ? m->limit : (size_t)d->h->cfg.sync_step;
 	proto_msg r;
 	nng_msg *out;
 	int rc;
 
-	if (strcmp(x, d->me) != 0 && !is_ancestor(d, x))
+	if (strcmp(x, d->me) != 0 && !is_ancestor(d, x)) {
+		reject(d, x, m->from, "fetch refused: %s is not an ancestor of %s",
+		       x, m->from);
 		return error_msg(d, m->from, "not-entitled",
 		                 "%s is not an ancestor of %s: its history is not "
 		                 "served to you", x, m->from);
+	}
 	if (hx == NULL || !hx->have)
 		return error_msg(d, m->from, "internal",
 		                 "%s's history is not held here yet", x);
-	rc = store_pack_build(d->h->st, strcmp(x, d->me) ? x : NULL, m->base,
-	                      &pack, head);
+	if (limit > STEP_COMMITS_MAX)
+		limit = STEP_COMMITS_MAX;
+	rc = store_pack_range(d->h->st, strcmp(x, d->me) ? x : NULL, m->base,
+	                      limit, &pack, &info);
 	if (rc != 0)
 		return error_msg(d, m->from, "internal", "cannot pack %s: %s", x,
 		                 store_errmsg());
@@ -848,20 +928,21 @@ static nng_msg *serve_fetch(nd *d, const proto_msg *m)
 	snprintf(r.to, sizeof(r.to), "%s", m->from);
 	r.time = wall();
 	snprintf(r.head.node, sizeof(r.head.node), "%s", x);
-	snprintf(r.head.commit, sizeof(r.head.commit), "%s", head);
+	snprintf(r.head.commit, sizeof(r.head.commit), "%s", info.head);
 	r.head.height = hx->height;
-	if (strcmp(head, hx->commit) != 0 &&
-	    store_head_get(d->h->st, strcmp(x, d->me) ? x : NULL, &hd) == 0)
-		r.head.height = hd.height;
-	snprintf(r.base, sizeof(r.base), "%s", m->base);
-	if (hx->frame && !strcmp(hx->frame_commit, head)) {
+	if (strcmp(info.head, hx->commit) != 0)
+		store_commit_height(d->h->st, info.head, &r.head.height);
+	r.commits = (uint32_t)info.commits;
+	snprintf(r.base, sizeof(r.base), "%s", info.base);
+	if (hx->frame && !strcmp(hx->frame_commit, info.head)) {
 		r.announce = hx->frame;
 		r.announce_len = hx->frame_len;
 	}
 	out = encode(d, &r, pack.ptr, pack.len);
 	d->served++;
-	dlog(d, "DEBUG", "serve", "%s's history to %s from %.12s (%zu bytes)", x,
-	     m->from, m->base[0] ? m->base : "the start", pack.len);
+	dlog(d, "DEBUG", "serve", "%s's history to %s: %zu commits from %.12s "
+	     "(%zu bytes, %zu deltas)", x, m->from, info.commits,
+	     info.base[0] ? info.base : "the start", pack.len, info.deltas);
 	store_buf_free(&pack);
 	return out;
 }
@@ -870,6 +951,7 @@ static nng_msg *serve_fetch(nd *d, const proto_msg *m)
 typedef struct push_ctx {
 	nd *d;
 	const char *from;
+	int denied;
 } push_ctx;
 
 static int push_allowed(void *ctx, const char *node, const char *parent,
@@ -879,6 +961,7 @@ static int push_allowed(void *ctx, const char *node, const char *parent,
 
 	if (!strcmp(node, pc->from) || in_subtree(pc->d, parent, pc->from))
 		return 1;
+	pc->denied = 1;
 	snprintf(why, whylen,
 	         "%s (child of %s) is not %s or below it: a child pushes only "
 	         "its own subtree", node, parent[0] ? parent : "nobody",
@@ -918,7 +1001,7 @@ static nng_msg *accept_push(nd *d, const proto_msg *m)
 {
 	const char *x = m->head.node;
 	store_import_result res;
-	push_ctx pc = { d, m->from };
+	push_ctx pc = { d, m->from, 0 };
 	proto_msg r;
 	held *hx;
 	int rc;
@@ -934,15 +1017,16 @@ static nng_msg *accept_push(nd *d, const proto_msg *m)
 		return error_msg(d, m->from, "refused", "%s", store_errmsg());
 	}
 	if (rc != 0) {
-		reject(d, x, m->from, "%s", store_errmsg());
-		return error_msg(d, m->from, rc == STORE_EREJECT ? "refused"
-		                                                  : "internal",
+		reject(d, x, m->from, "%s%s", pc.denied ? "push refused: " : "",
+		       store_errmsg());
+		return error_msg(d, m->from, pc.denied              ? "not-entitled"
+		                             : rc == STORE_EREJECT ? "refused"
+		                                                   : "internal",
 		                 "%s", store_errmsg());
 	}
 	hx = get(d, x);
 	if (hx) {
 		after_import(d, hx, m, m->from, res.commits);
-		hx->seen = wall();
 		if (d->parent[0])
 			hx->want_push = 1;
 	}
@@ -959,16 +1043,33 @@ static nng_msg *accept_push(nd *d, const proto_msg *m)
 
 static void bad_frame(nd *d, const char *why)
 {
-	int64_t t = now_ms();
-
 	d->bad_frames++;
-	d->bad_frames_since_log++;
-	if (t - (int64_t)d->bad_frames_logged_at >= 1000) {
-		dlog(d, "WARN", "bad-frame", "%s (%llu in the last second)", why,
-		     (unsigned long long)d->bad_frames_since_log);
-		d->bad_frames_logged_at = (uint64_t)t;
-		d->bad_frames_since_log = 0;
+	if (log_ok(d, &d->lim_bad, "bad-frame"))
+		dlog(d, "WARN", "bad-frame", "%s", why);
+}
+
+/* A budget per connection, spent before any signature is checked: a
+ * flood costs the flooder, not the node. */
+static int pipe_ok(nd *d, nng_msg *msg)
+{
+	uint32_t id = nng_pipe_id(nng_msg_get_pipe(msg));
+	int64_t t = now_ms();
+	size_t slot = id % 64;
+
+	if (d->pipes[slot].pipe != id) {
+		d->pipes[slot].pipe = id;
+		d->pipes[slot].tokens = RATE_BURST;
+		d->pipes[slot].refill_ms = t;
 	}
+	d->pipes[slot].tokens += (double)(t - d->pipes[slot].refill_ms) *
+	                         RATE_PER_S / 1000.0;
+	if (d->pipes[slot].tokens > RATE_BURST)
+		d->pipes[slot].tokens = RATE_BURST;
+	d->pipes[slot].refill_ms = t;
+	if (d->pipes[slot].tokens < 1.0)
+		return 0;
+	d->pipes[slot].tokens -= 1.0;
+	return 1;
 }
 
 static void on_request(nd *d, rep_slot *rs, nng_msg *msg)
@@ -979,6 +1080,36 @@ static void on_request(nd *d, rep_slot *rs, nng_msg *msg)
 	child *k;
 	nng_msg *out = NULL;
 
+	memset(&m, 0, sizeof(m));
+	if (!pipe_ok(d, msg)) {
+		/* over its budget: answered busy, unread, with a frame signed
+		 * once a second (a flood costs the flooder, not this node) */
+		int64_t sec = wall();
+		d->dropped_flood++;
+		if (log_ok(d, &d->lim_busy, "flood"))
+			dlog(d, "WARN", "flood", "a connection is over %.0f requests "
+			     "per second; answered busy unread", RATE_PER_S);
+		if (d->busy_frame == NULL || d->busy_second != sec) {
+			proto_msg e;
+			memset(&e, 0, sizeof(e));
+			e.type = PROTO_ERROR;
+			snprintf(e.from, sizeof(e.from), "%s", d->me);
+			snprintf(e.to, sizeof(e.to), "%s", d->me);
+			e.time = sec;
+			snprintf(e.code, sizeof(e.code), "busy");
+			snprintf(e.reason, sizeof(e.reason),
+			         "too many requests on this connection; slow down");
+			free(d->busy_frame);
+			d->busy_frame = NULL;
+			if (proto_encode(&d->busy_frame, &d->busy_len, &e, d->h->sk,
+			                 NULL, 0) == 0)
+				d->busy_second = sec;
+		}
+		nng_msg_free(msg);
+		reply(rs, d->busy_frame ? to_msg(d->busy_frame, d->busy_len, NULL, 0)
+		                        : NULL);
+		return;
+	}
 	if (proto_decode(&m, nng_msg_body(msg), nng_msg_len(msg), why,
 	                 sizeof(why)) != 0) {
 		bad_frame(d, why);
@@ -1002,8 +1133,14 @@ static void on_request(nd *d, rep_slot *rs, nng_msg *msg)
 		                "%s is not an enrolled child of %s", m.from, d->me);
 		goto done;
 	}
-	if (proto_verify(&m, NULL, &signer) != 0 ||
-	    store_key_speaks_for(d->h->st, &d->h->root, m.from, &signer, why,
+	if (proto_verify(&m, NULL, &signer) != 0) {
+		reject(d, NULL, m.from, "bad signature: the request's signature "
+		       "does not verify");
+		out = error_msg(d, m.from, "bad-signature",
+		                "the request is not signed by %s's key", m.from);
+		goto done;
+	}
+	if (store_key_speaks_for(d->h->st, &d->h->root, m.from, &signer, why,
 	                         sizeof(why)) != 0) {
 		reject(d, NULL, m.from, "bad signature: %s", why);
 		out = error_msg(d, m.from, "bad-signature",
@@ -1011,6 +1148,10 @@ static void on_request(nd *d, rep_slot *rs, nng_msg *msg)
 		goto done;
 	}
 	if (!rate_ok(k)) {
+		d->busy++;
+		if (log_ok(d, &d->lim_busy, "busy"))
+			dlog(d, "WARN", "busy", "%s is over %.0f requests per second; "
+			     "answered busy", m.from, RATE_PER_S);
 		out = error_msg(d, m.from, "busy", "too many requests; slow down");
 		goto done;
 	}
@@ -1056,10 +1197,16 @@ static void on_announcement(nd *d, nng_msg *msg)
 	proto_msg m;
 	held *x;
 
+	memset(&m, 0, sizeof(m));
 	if (proto_pub_unwrap(&f, &flen, topic, nng_msg_body(msg),
-	                     nng_msg_len(msg)) != 0 ||
-	    proto_decode(&m, f, flen, why, sizeof(why)) != 0) {
-		bad_frame(d, "an announcement from the parent is not a frame");
+	                     nng_msg_len(msg)) != 0) {
+		bad_frame(d, "a message on the parent's /pub without a node topic");
+		return;
+	}
+	if (proto_decode(&m, f, flen, why, sizeof(why)) != 0) {
+		char b[600];
+		snprintf(b, sizeof(b), "an announcement from the parent: %s", why);
+		bad_frame(d, b);
 		return;
 	}
 	if (m.type != PROTO_HEAD || strcmp(topic, m.head.node) != 0) {
@@ -1118,10 +1265,11 @@ static void on_announcement(nd *d, nng_msg *msg)
 		dlog(d, "DEBUG", "announce", "%s at %.12s (height %llu)",
 		     m.head.node, m.head.commit,
 		     (unsigned long long)m.head.height);
-	} else if (strcmp(m.head.commit, x->commit) != 0 &&
-	           m.head.height <= x->height) {
-		dlog(d, "DEBUG", "announce", "%s at %.12s: old news (held %llu)",
-		     m.head.node, m.head.commit, (unsigned long long)x->height);
+	} else if (m.head.height < x->height) {
+		reject(d, m.head.node, d->parent,
+		       "replayed announcement: height %llu, older than the %llu "
+		       "held; ignored", (unsigned long long)m.head.height,
+		       (unsigned long long)x->height);
 	}
 done:
 	proto_msg_clear(&m);
@@ -1207,6 +1355,7 @@ static void send_fetch(nd *d, req_slot *qs, held *x)
 	snprintf(m.head.node, sizeof(m.head.node), "%s", x->id);
 	if (x->have)
 		snprintf(m.base, sizeof(m.base), "%s", x->commit);
+	m.limit = (uint32_t)d->h->cfg.sync_step;
 	msg = encode(d, &m, NULL, 0);
 	if (msg == NULL)
 		return;
@@ -1218,14 +1367,14 @@ static void send_fetch(nd *d, req_slot *qs, held *x)
 static void send_push(nd *d, req_slot *qs, held *x)
 {
 	store_buf pack = { 0 };
-	char head[STORE_OID_HEX];
+	store_pack_info info;
 	proto_msg m;
 	nng_msg *msg;
 	const char *node = strcmp(x->id, d->me) ? x->id : NULL;
 
-	if (store_pack_build(d->h->st, node,
-	                     x->parent_known ? x->parent_has : NULL, &pack,
-	                     head) != 0) {
+	if (store_pack_range(d->h->st, node,
+	                     x->parent_known ? x->parent_has : NULL,
+	                     (size_t)d->h->cfg.sync_step, &pack, &info) != 0) {
 		dlog(d, "ERROR", "push", "cannot pack %s: %s", x->id,
 		     store_errmsg());
 		x->want_push = 0;
@@ -1237,11 +1386,12 @@ static void send_push(nd *d, req_slot *qs, held *x)
 	snprintf(m.to, sizeof(m.to), "%s", d->parent);
 	m.time = wall();
 	snprintf(m.head.node, sizeof(m.head.node), "%s", x->id);
-	snprintf(m.head.commit, sizeof(m.head.commit), "%s", head);
+	snprintf(m.head.commit, sizeof(m.head.commit), "%s", info.head);
 	m.head.height = x->height;
-	if (x->parent_known)
-		snprintf(m.base, sizeof(m.base), "%s", x->parent_has);
-	if (x->frame && !strcmp(x->frame_commit, head)) {
+	if (strcmp(info.head, x->commit) != 0)
+		store_commit_height(d->h->st, info.head, &m.head.height);
+	snprintf(m.base, sizeof(m.base), "%s", info.base);
+	if (x->frame && !strcmp(x->frame_commit, info.head)) {
 		m.announce = x->frame;
 		m.announce_len = x->frame_len;
 	}
@@ -1366,7 +1516,8 @@ static void on_reply(nd *d, req_slot *qs, nng_msg *msg, int err)
 	qs->busy = 0;
 	if (err != 0 || msg == NULL) {
 		snprintf(d->link_last_err, sizeof(d->link_last_err), "%s %s: %s",
-		         proto_type_name(qs->kind), qs->node, nng_strerror(err));
+		         proto_type_name(qs->kind), qs->node,
+		         err == NNG_ECANCELED ? "the link dropped" : nng_strerror(err));
 		d->link_last_err_at = wall();
 		dlog(d, "WARN", "parent", "%s", d->link_last_err);
 		if (x)
@@ -1530,10 +1681,11 @@ static json_t *status_doc(nd *d)
 	}
 	for (size_t i = 0; i < d->nrej; i++) {
 		rejected *r = &d->rej[(d->rej_next + REJECTS_MAX - 1 - i) % REJECTS_MAX];
-		json_array_append_new(rej, json_pack("{s:s,s:s,s:s,s:s}", "at",
+		json_array_append_new(rej, json_pack("{s:s,s:s,s:s,s:s,s:I}", "at",
 		                                     fmt_time(a, r->at), "node", r->node,
 		                                     "from", r->from, "reason",
-		                                     r->reason));
+		                                     r->reason, "count",
+		                                     (json_int_t)r->count));
 	}
 	if (d->parent[0]) {
 		json_object_set_new(link, "id", json_string(d->parent));
@@ -1558,7 +1710,9 @@ static json_t *status_doc(nd *d)
 	json_object_set_new(o, "children", kids);
 	json_object_set_new(o, "rejected", rej);
 	json_object_set_new(o, "counters",
-	                    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "imported",
+	                    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	                              "busy", (json_int_t)d->busy, "flood_dropped",
+	                              (json_int_t)d->dropped_flood, "imported",
 	                              (json_int_t)d->imported, "fetched",
 	                              (json_int_t)d->fetched, "pushed",
 	                              (json_int_t)d->pushed, "served",
@@ -1652,6 +1806,13 @@ static void handle(nd *d, job *j)
 			     d->parent, d->h->cfg.parent_url, j->err ? "up" : "down");
 			if (j->err)
 				d->next_summary_ms = 0; /* catch up at once */
+			else
+				/* what was in flight is lost with the link: fail it
+				 * now (its callback reports the cancel), not after
+				 * the request timeout */
+				for (int i = 0; i < N_REQ; i++)
+					if (d->reqs[i].busy)
+						nng_aio_cancel(d->reqs[i].aio);
 		}
 		break;
 	case J_HEAD:
@@ -1910,6 +2071,7 @@ out:
 	free(d->nodes);
 	free(d->kids);
 	free(d->status_json);
+	free(d->busy_frame);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->status_mu);
