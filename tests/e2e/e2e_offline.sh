@@ -10,6 +10,12 @@ node 350104 district 仓山区 350100
 node 350104004 township 上渡街道 350104
 node 350104005 township 下渡街道 350104
 ALL="350000 350100 350104 350104004 350104005"
+# small steps: the 40-update catch-up arrives in several fetches
+python3 - "$T/350104004/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["sync_step"] = 7
+open(sys.argv[1], "w").write(json.dumps(c) + "\n")
+PY
 for n in $ALL; do start "$n"; done
 wait_for 20 "the townships hold their ancestors" head_is "$T/350104004" 350104 "$(own_head 350104)"
 
@@ -33,6 +39,13 @@ echo "  caught up with 40 province updates ${WAITED_MS} ms after restart"
 wait_for 15 "... and the district" head_is "$T/350104004" 350104 "$d"
 wait_for 15 "its offline work reaches the province" head_is "$T/350000" 350104004 "$s"
 g 0 "$GOVFED" catalog show --home "$T/350104004" --node 350000 --item YWJY.10.40
+# the catch-up came in steps of at most 7 commits
+checks=$((checks + 1))
+steps=$(grep -cE "import: 350000 \+[1-7] commits? from 350104" "$LOGS/350104004.log")
+[ "$steps" -ge 6 ] || fail "the catch-up came in $steps steps, want at least 6 of at most 7 commits"
+checks=$((checks + 1))
+grep -qE "import: 350000 \+([89]|[1-9][0-9]+) commits from 350104" "$LOGS/350104004.log" &&
+	fail "a step larger than sync_step"
 g 0 "$GOVFED" status --home "$T/350104004" --json
 out_has '"lag": 0'
 
