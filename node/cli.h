@@ -65,6 +65,7 @@ typedef struct node_config {
 	int beacon_ms;
 	int checkpoint_ms;
 	int stale_ms;
+	int sync_step;                /* commits per catch-up step */
 } node_config;
 
 int config_load(node_config *cfg, const char *path);

@@ -24,11 +24,12 @@
 #define DEFAULT_BEACON_MS 1000
 #define DEFAULT_CHECKPOINT_MS 500
 #define DEFAULT_STALE_MS 10000
+#define DEFAULT_SYNC_STEP 500
 
 static const char *const known[] = { "id", "level", "name", "parent",
 	                             "parent_url", "listen", "root_key",
 	                             "beacon_ms", "checkpoint_ms", "stale_ms",
-	                             NULL };
+	                             "sync_step", NULL };
 
 static int str_field(const char *path, json_t *o, const char *k, char *out,
                      size_t outlen, int required)
@@ -116,7 +117,9 @@ int config_load(node_config *cfg, const char *path)
 	    int_field(path, o, "checkpoint_ms", &cfg->checkpoint_ms,
 	              DEFAULT_CHECKPOINT_MS, 10, 600000) ||
 	    int_field(path, o, "stale_ms", &cfg->stale_ms, DEFAULT_STALE_MS, 100,
-	              86400000))
+	              86400000) ||
+	    int_field(path, o, "sync_step", &cfg->sync_step, DEFAULT_SYNC_STEP, 1,
+	              10000))
 		goto cleanup;
 	if (!store_id_valid(cfg->id)) {
 		cli_err("%s: 'id' must be a division code of 6, 9 or 12 digits", path);
