@@ -433,6 +433,17 @@ done:
 	return rc;
 }
 
+int store_commit_height(store *st, const char *commit, uint64_t *out)
+{
+	git_oid id;
+
+	if (commit == NULL || git_oid_fromstr(&id, commit) != 0) {
+		store_seterr("'%.64s' is not a commit id", commit ? commit : "");
+		return STORE_EINVAL;
+	}
+	return count_height(st, &id, out);
+}
+
 static int fill_head(store *st, store_head *h, const char *id, const char *ref,
                      int own)
 {
