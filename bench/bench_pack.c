@@ -11,8 +11,13 @@
  *     catch-up pack's bytes, the time to build it (median of --reps runs)
  *     and the time store_import takes for it (one fresh receiver per run),
  *     for both writers, and git's bytes for reference.
- * Receivers import through store_import: libgit2's indexer completes the
- * thin pack from the receiver's store (appending the missing bases).
+ * Receivers import through store_import, which indexes with govfed's own
+ * indexer (store/index.c), completing the thin pack from the receiver's
+ * store (appending the missing bases). Each pack is also indexed alone,
+ * into a scratch directory against the receiver's store, by that indexer
+ * and by libgit2's git_indexer (what store_import used before), and the
+ * import with git_indexer is estimated as the import less our indexing
+ * plus git_indexer's.
  *
  * Prints figures; not a pass/fail test.
  */
@@ -193,11 +198,11 @@ static void pack_breakdown(const store_buf *b)
 	printf("\n");
 }
 
-/* Indexes a pack as store_import does (libgit2's indexer, completing a
- * thin pack from the store's objects) into a scratch directory: the
- * indexer's part of an import, and how many bases it appended. */
-static double index_only(store *st, const char *dir, const store_buf *b,
-                         unsigned *appended)
+/* Indexes a pack as store_import did before (libgit2's indexer,
+ * completing a thin pack from the store's objects) into a scratch
+ * directory: how long, and how many bases it appended. */
+static double index_libgit2(store *st, const char *dir, const store_buf *b,
+                            unsigned *appended)
 {
 	char path[1024];
 	git_indexer_options io;
@@ -207,7 +212,7 @@ static double index_only(store *st, const char *dir, const store_buf *b,
 	double t;
 	static unsigned n;
 
-	snprintf(path, sizeof(path), "%s/index-only-%u", dir, n++);
+	snprintf(path, sizeof(path), "%s/index-libgit2-%u", dir, n++);
 	if (mkdir(path, 0755) != 0)
 		bu_die("mkdir %s", path);
 	git_indexer_options_init(&io, GIT_INDEXER_OPTIONS_VERSION);
@@ -224,6 +229,53 @@ static double index_only(store *st, const char *dir, const store_buf *b,
 	git_odb_free(odb);
 	bu_rmrf(path);
 	return t;
+}
+
+/* The same with govfed's indexer (store_index_pack), as store_import
+ * runs it (without fsync here). */
+static double index_ours(store *st, const char *dir, const store_buf *b,
+                         unsigned *appended)
+{
+	char path[1024], why[512];
+	store_index_stats stats;
+	git_odb *odb = NULL;
+	double t;
+	static unsigned n;
+
+	snprintf(path, sizeof(path), "%s/index-ours-%u", dir, n++);
+	if (mkdir(path, 0755) != 0)
+		bu_die("mkdir %s", path);
+	if (git_repository_odb(&odb, st->repo) != 0)
+		bu_die("odb: %s", git_error_last()->message);
+	t = bu_now();
+	if (store_index_pack(odb, b->ptr, b->len, path, NULL, &stats, why,
+	                     sizeof(why)) != 0)
+		bu_die("store_index_pack: %s", why);
+	t = bu_now() - t;
+	*appended = (unsigned)stats.appended;
+	git_odb_free(odb);
+	bu_rmrf(path);
+	return t;
+}
+
+/* Both indexers on one pack (best of `reps` each), printed. */
+static void index_both(store *st, const char *dir, const store_buf *b,
+                       unsigned reps, double *ours, double *lg2)
+{
+	unsigned ao = 0, al = 0;
+
+	*ours = *lg2 = 1e9;
+	for (unsigned r = 0; r < reps; r++) {
+		double t = index_ours(st, dir, b, &ao);
+		if (t < *ours)
+			*ours = t;
+		t = index_libgit2(st, dir, b, &al);
+		if (t < *lg2)
+			*lg2 = t;
+	}
+	printf("#         indexing alone: govfed %.3f s (%u bases appended), "
+	       "libgit2 git_indexer %.3f s (%u bases); best of %u\n",
+	       *ours, ao, *lg2, al, reps);
 }
 
 /* ---- stores ------------------------------------------------------------- */
@@ -398,8 +450,17 @@ int main(int argc, char **argv)
 			       "%6.2f ms\n",
 			       what, wname[wr], b[wr].len, median(bt, reps) * 1e3,
 			       it * 1e3);
-			if (wr == W_THIN)
+			if (wr == W_THIN) {
+				double io, il;
 				pack_breakdown(&b[wr]);
+				/* against a receiver that does not hold it yet */
+				index_both(recv[W_PACKBUILDER][0], dir, &b[wr],
+				           o.reps, &io, &il);
+				printf("import  %-9s %-20s govfed indexer %6.2f ms; "
+				       "with git_indexer ~%6.2f ms\n",
+				       what, wname[wr], it * 1e3,
+				       (it - io + il) * 1e3);
+			}
 			store_buf_free(&b[wr]);
 		}
 		if (o.git) {
@@ -428,14 +489,13 @@ int main(int argc, char **argv)
 	for (int wr = 0; wr < 2; wr++) {
 		double bt[64], itv[64];
 		unsigned reps = o.reps < 64 ? o.reps : 64;
-		double ixt = 0;
-		unsigned appended = 0;
+		double ixo = 0, ixl = 0;
 		for (unsigned r = 0; r < reps; r++) {
 			t = bu_now();
 			build((writer)wr, src, old, &b[wr], out, &info);
 			bt[r] = bu_now() - t;
 			if (r == 0)
-				ixt = index_only(recv[wr][r], dir, &b[wr], &appended);
+				index_both(recv[wr][r], dir, &b[wr], reps, &ixo, &ixl);
 			import(recv[wr][r], keys_secret_public(sk), out, &b[wr],
 			       &itv[r]);
 			if (wr == W_THIN && r == 0)
@@ -450,9 +510,10 @@ int main(int argc, char **argv)
 		       "%6.3f s  (%zu commits; medians of %u)\n",
 		       wname[wr], b[wr].len, median(bt, reps), median(itv, reps),
 		       o.catchup, reps);
-		printf("#         of the import: libgit2's indexer %.3f s, "
-		       "appending %u bases from the receiver's store\n",
-		       ixt, appended);
+		printf("import  catch-up  %-20s govfed indexer %6.3f s; with "
+		       "git_indexer ~%6.3f s\n",
+		       wname[wr], median(itv, reps),
+		       median(itv, reps) - ixo + ixl);
 		store_buf_free(&b[wr]);
 		head_of(recv[wr][0], PROVINCE_ID, out);
 		if (strcmp(out, newc) != 0)

@@ -22,13 +22,11 @@
  *   byte, low first, 0x80 = more), for REF_DELTA (type 7) the base's 20-byte
  *   name, then the zlib stream of the object's bytes (or of the delta);
  *   the SHA-1 of all of the above.
- * The receiver completes it from its own store: store_import passes its
- * object database to libgit2's indexer, which appends the missing bases
- * (`git index-pack --fix-thin` does the same for stock git). libgit2
- * 1.5.1 appends one base per pass over the pending deltas, so indexing
- * costs bases x deltas: a catch-up of a few hundred commits indexes about
- * as fast as the packbuilder's fat pack, one of thousands several times
- * slower — ask for long histories in steps (store_pack_range's limit).
+ * The receiver completes it from its own store: store_import's indexer
+ * (index.c) appends the missing bases in one pass (`git index-pack
+ * --fix-thin` does the same for stock git). Long histories still come in
+ * steps (store_pack_range's limit), so that each step is checked and
+ * applied before the next is asked for.
  */
 #include "store_int.h"
 

@@ -218,5 +218,53 @@ int store_delta_apply(const void *src, size_t srclen, const void *delta,
                       size_t dlen, size_t max, unsigned char **out,
                       size_t *outlen);
 
+/* ---- packs in (index.c) --------------------------------------------- */
+
+/*
+ * store_index_pack checks a pack a peer sent and indexes it, instead of
+ * libgit2's indexer (which loops forever on a pack holding an object twice
+ * and completes thin packs in time bases x deltas). The whole pack is
+ * parsed (version 2 or 3; commits, trees, blobs, tags, OFS_DELTA,
+ * REF_DELTA; the trailer must match), every entry inflated with its
+ * declared size as a hard bound, every delta resolved once — from its base
+ * in the pack or, for a thin pack, from `bases` (may be NULL) — and every
+ * object named with git_odb_hash. A second copy of an object is dropped
+ * (the shallower copy is kept), never resolved twice. Anything malformed,
+ * a base missing everywhere, a cycle, or more than the limits below:
+ * STORE_EREJECT with the reason in `why`.
+ *
+ * Into `dir` go pack-<checksum>.pack (the received pack, with the thin
+ * bases appended as whole objects and any dropped copy left out, the
+ * count and trailer rewritten when it changed, version 3 written as the
+ * identical version 2) and then its .idx
+ * (version 2), both synced when o->fsync is set. A pack of no objects
+ * writes nothing. Returns 0, STORE_EREJECT, STORE_ENOMEM, STORE_EIO, or
+ * STORE_ECORRUPT (a base in `bases` does not hash to its name).
+ */
+typedef struct store_index_opts {
+	size_t max_objects;  /* objects in the pack (1,000,000) */
+	size_t max_object;   /* bytes of one object or delta (64 MiB) */
+	size_t max_total;    /* bytes inflated and rebuilt in all (1 GiB) */
+	unsigned max_depth;  /* deltas in a chain (64) */
+	int fsync;
+	/* offsets from here on go into the .idx's 8-byte table (2^31; lower
+	 * only to test that table) */
+	uint64_t large_offset_min;
+} store_index_opts;
+
+typedef struct store_index_stats {
+	size_t objects;     /* in the pack written */
+	size_t ofs_deltas;  /* OFS_DELTA and REF_DELTA entries received */
+	size_t ref_deltas;
+	size_t appended;    /* thin bases appended from `bases` */
+	size_t duplicates;  /* second copies dropped */
+	uint64_t bytes;     /* of the pack written */
+	char name[STORE_OID_HEX]; /* its checksum, in hex ("" if none) */
+} store_index_stats;
+
+void store_index_opts_init(store_index_opts *o);
+int store_index_pack(git_odb *bases, const void *pack, size_t len,
+                     const char *dir, const store_index_opts *o,
+                     store_index_stats *stats, char *why, size_t whylen);
 
 #endif
