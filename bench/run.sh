@@ -5,22 +5,29 @@
 # its own mkdtemp directory under /tmp and removes it when done (set
 # GOVFED_BENCH_KEEP=1 to keep it for looking into).
 #
-# usage: bench/run.sh [--quick] [-n N] [--git-n N] [--git-sample N]
+# usage: bench/run.sh [--quick] [-n N] [--git-n N] [--git-sample N] [--sync]
 #   -n N            commits for both benchmarks (default 2000)
 #   --git-n N       stock-git commits in bench_commit (default 200)
 #   --git-sample N  time git verify-commit on N commits and extrapolate
 #                   (default: all of them, about 30-60 s)
-#   --quick         -n 300 --git-n 30 --git-sample 100: a smoke run
+#   --quick         -n 300 --git-n 30 --git-sample 100: a smoke run (and
+#                   bench_sync.sh --quick with --sync)
+#   --sync          also bench_sync.sh: sync latency, bytes and catch-up on
+#                   an 85-node tree of daemons against a stock-git chain
+#                   (10-20 min; see its --help)
 # environment:
 #   BUILD_DIR       build directory (default <repo>/build); it is configured
 #                   with -DGOVFED_BENCH=ON plus $CMAKE_ARGS
-#   COMMIT_ARGS, VERIFY_ARGS   more options for bench_commit / bench_verify
+#   COMMIT_ARGS, VERIFY_ARGS, SYNC_ARGS   more options for bench_commit,
+#                   bench_verify, bench_sync.sh
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 commit_args=()
 verify_args=()
+sync=0
+sync_args=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -37,6 +44,10 @@ while [ $# -gt 0 ]; do
 	--quick)
 		commit_args+=(-n 300 --git-n 30)
 		verify_args+=(-n 300 --git-sample 100)
+		sync_args+=(--quick)
+		shift ;;
+	--sync)
+		sync=1
 		shift ;;
 	-h | --help)
 		sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -50,6 +61,8 @@ done
 commit_args+=(${COMMIT_ARGS:-})
 # shellcheck disable=SC2206
 verify_args+=(${VERIFY_ARGS:-})
+# shellcheck disable=SC2206
+sync_args+=(${SYNC_ARGS:-})
 
 log=$(mktemp /tmp/govfed-bench-log-XXXXXX)
 trap 'rm -f "$log"' EXIT
@@ -72,16 +85,26 @@ done
 echo "== build ($BUILD_DIR)"
 # shellcheck disable=SC2086
 cmake -S "$ROOT" -B "$BUILD_DIR" -DGOVFED_BENCH=ON ${CMAKE_ARGS:-} >/dev/null
-cmake --build "$BUILD_DIR" --target bench_commit bench_verify -j"$(nproc)" \
-	>/dev/null
-echo "built bench_commit and bench_verify"
+targets=(bench_commit bench_verify)
+[ "$sync" = 1 ] && targets+=(govfed)
+cmake --build "$BUILD_DIR" --target "${targets[@]}" -j"$(nproc)" >/dev/null
+echo "built ${targets[*]}"
 
 echo "== bench_commit ${commit_args[*]}"
 "$BUILD_DIR/bench/bench_commit" "${commit_args[@]}" | tee -a "$log"
 echo "== bench_verify ${verify_args[*]}"
 "$BUILD_DIR/bench/bench_verify" "${verify_args[@]}" | tee -a "$log"
 
+if [ "$sync" = 1 ]; then
+	echo "== bench_sync.sh ${sync_args[*]}"
+	GOVFED=$BUILD_DIR/node/govfed "$ROOT/bench/bench_sync.sh" "${sync_args[@]}" |
+		tee -a "$log"
+fi
+
 echo "== summary"
 grep -E '^(commit|verify|ratio) ' "$log"
+if [ "$sync" = 1 ]; then
+	sed -n '/^== summary (85 nodes/,$p' "$log" | sed 1d
+fi
 echo "(load at the end: $(cut -d' ' -f1-3 /proc/loadavg); a shared VM is noisy:"
 echo " compare runs, not single figures)"
