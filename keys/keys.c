@@ -41,6 +41,14 @@ void keys_why(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
+void keys_sha256_hex(char out[65], const void *data, size_t len)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, data, len);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
 int keys_b64_encode(char *out, size_t outcap, const unsigned char *bin,
                     size_t len)
 {

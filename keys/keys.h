@@ -123,6 +123,10 @@ int keys_b64_encode(char *out, size_t outcap, const unsigned char *bin,
 int keys_b64_decode(unsigned char *out, size_t outcap, size_t *outlen,
                     const char *b64, size_t b64len);
 
+/* SHA-256 of `len` bytes as 64 lower-case hex digits and a NUL (document
+ * body files are named by it in their metadata). */
+void keys_sha256_hex(char out[65], const void *data, size_t len);
+
 /* ---- the trust chain ---------------------------------------------------
  *
  * The root (province) key is pinned. Every other node X is certified by its

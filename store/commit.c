@@ -146,9 +146,12 @@ static int commit_at(store *st, const keys_secret *sk, const store_change *ch,
 			rc = STORE_EINVAL;
 			goto cleanup;
 		}
-		if (ch[i].data != NULL && ch[i].len > STORE_RECORD_MAX) {
-			store_seterr("%s is too large (%zu bytes; at most %d)",
-			             ch[i].path, ch[i].len, STORE_RECORD_MAX);
+		size_t max = REC_IS_FILE(rec_kind_of(ch[i].path))
+		                     ? STORE_FILE_MAX
+		                     : STORE_RECORD_MAX;
+		if (ch[i].data != NULL && ch[i].len > max) {
+			store_seterr("%s is too large (%zu bytes; at most %zu)",
+			             ch[i].path, ch[i].len, max);
 			rc = STORE_ETOOBIG;
 			goto cleanup;
 		}

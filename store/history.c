@@ -375,6 +375,8 @@ static int read_record_blob(git_repository *repo, const git_oid *id,
                             const char *path, git_blob **out, char *why,
                             size_t whylen)
 {
+	size_t max = REC_IS_FILE(rec_kind_of(path)) ? STORE_FILE_MAX
+	                                            : STORE_RECORD_MAX;
 	git_odb *odb = NULL;
 	size_t len = 0;
 	git_object_t type;
@@ -396,10 +398,10 @@ static int read_record_blob(git_repository *repo, const git_oid *id,
 		snprintf(why, whylen, "%s is not a file", path);
 		return STORE_EREJECT;
 	}
-	if (len > STORE_RECORD_MAX) {
+	if (len > max) {
 		snprintf(why, whylen,
-		         "%s is too large (%zu bytes; a record may hold at most %d)",
-		         path, len, STORE_RECORD_MAX);
+		         "%s is too large (%zu bytes; it may hold at most %zu)",
+		         path, len, max);
 		return STORE_EREJECT;
 	}
 	if (git_blob_lookup(out, repo, id) != 0) {
@@ -650,7 +652,7 @@ changes:
 		goto cleanup;
 	}
 	cx = (rec_ctx){ hc->repo, hc->node, &hc->before, &after, signer, t,
-		        hc->parent_time };
+		        hc->parent_time, tree, ptree };
 	for (size_t i = 0; i < ch.n; i++) {
 		git_blob *ob = NULL, *nb = NULL;
 		change *x = &ch.v[i];
@@ -659,8 +661,7 @@ changes:
 		rec_kind k = rec_kind_of(x->path);
 		/* an old version matters only to rules that compare versions
 		 * (immutable fields, append-only lists) */
-		if (x->has_old && x->has_new &&
-		    (k == REC_NODE || k == REC_KEYS || k == REC_CERTS))
+		if (x->has_old && x->has_new && !REC_IS_FILE(k))
 			r = read_record_blob(hc->repo, &x->old, x->path, &ob, why,
 			                     whylen);
 		if (r == 0 && x->has_new)

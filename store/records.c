@@ -103,30 +103,6 @@ int store_item_id_ok(const char *s)
 	                 "0123456789._-") == n;
 }
 
-static int chk_item_id(const json_t *v, char *why, size_t whylen)
-{
-	if (!store_item_id_ok(json_string_value(v))) {
-		snprintf(why, whylen,
-		         "must be 1-64 letters, digits, '.', '_' or '-', starting "
-		         "with a letter or digit");
-		return -1;
-	}
-	return 0;
-}
-
-static int chk_area(const json_t *v, char *why, size_t whylen)
-{
-	const char *s = json_string_value(v);
-
-	if (!store_path_component_ok(s, strlen(s))) {
-		snprintf(why, whylen,
-		         "must be an area name without '/', control characters "
-		         "or a leading '.' (at most 96 bytes)");
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- schemas ------------------------------------------------------------ */
 
 static const char *const levels[] = { "province", "city", "district",
@@ -226,46 +202,53 @@ static const sch_field certs_fields[] = {
 };
 static const sch_schema certs_schema = { "certificates", certs_fields };
 
-static const char *const methods[] = { "主动公开", "依申请公开", NULL };
-
-static const sch_field catalog_fields[] = {
-	{ "id", SCH_STR, SCH_REQ, 64, NULL, chk_item_id, NULL },
-	{ "area", SCH_STR, SCH_REQ, 96, NULL, chk_area, NULL },
-	{ "name", SCH_STR, SCH_REQ | SCH_NONEMPTY, 256, NULL, NULL, NULL },
-	{ "content", SCH_STR, SCH_MULTILINE, 8192, NULL, NULL, NULL },
-	{ "basis", SCH_STR, SCH_MULTILINE, 8192, NULL, NULL, NULL },
-	{ "time_limit", SCH_STR, 0, 512, NULL, NULL, NULL },
-	{ "subject", SCH_STR, 0, 512, NULL, NULL, NULL },
-	{ "method", SCH_STR, 0, 0, methods, NULL, NULL },
-	{ "channels", SCH_STRARR, 0, 32, NULL, NULL, NULL },
-	{ "audience", SCH_STR, 0, 512, NULL, NULL, NULL },
-	{ "ext", SCH_EXT, 0, 0, NULL, NULL, NULL },
-	{ NULL, 0, 0, 0, NULL, NULL, NULL }
-};
-static const sch_schema catalog_schema = { "catalog item", catalog_fields };
-
 /* ---- paths ---------------------------------------------------------------- */
+
+/* The number of '/'-separated components of `path`, and the first. */
+static size_t components(const char *path, const char *prefix)
+{
+	size_t n = 1, plen = strlen(prefix);
+
+	if (strncmp(path, prefix, plen) != 0)
+		return 0;
+	for (const char *p = path + plen; *p; p++)
+		if (*p == '/')
+			n++;
+	return n;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
 
 rec_kind rec_kind_of(const char *path)
 {
-	const char *slash, *rest;
-
 	if (strcmp(path, "node.json") == 0)
 		return REC_NODE;
 	if (strcmp(path, "keys.json") == 0)
 		return REC_KEYS;
-	if (strncmp(path, "certs/", 6) == 0) {
-		rest = path + 6;
-		if (strchr(rest, '/') == NULL)
-			return REC_CERTS;
-		return REC_NONE;
-	}
-	if (strncmp(path, "catalog/", 8) == 0) {
-		rest = path + 8;
-		slash = strchr(rest, '/');
-		if (slash != NULL && strchr(slash + 1, '/') == NULL)
-			return REC_CATALOG;
-	}
+	if (components(path, "certs/") == 1)
+		return REC_CERTS;
+	if (components(path, "catalog/") == 2)
+		return REC_CATALOG;
+	if (components(path, "people/") == 1 && ends_with(path, ".json"))
+		return REC_PERSON;
+	if (components(path, "documents/") == 2 && ends_with(path, "/meta.json"))
+		return REC_DOC;
+	if (components(path, "documents/") == 3 &&
+	    strncmp(strchr(path + 10, '/'), "/files/", 7) == 0)
+		return REC_DOCFILE;
+	if (components(path, "tasks/") == 1 && ends_with(path, ".json"))
+		return REC_TASK;
+	if (components(path, "reports/") == 2 && ends_with(path, ".json"))
+		return REC_REPORT;
+	if (components(path, "calendar/") == 1 && ends_with(path, ".json"))
+		return REC_CALENDAR;
+	if (components(path, "requests/") == 1 && ends_with(path, ".json"))
+		return REC_REQUEST;
 	return REC_NONE;
 }
 
@@ -313,6 +296,18 @@ static int load_json_blob(git_repository *repo, const git_tree *tree,
 	rc = store_json_parse(out, git_blob_rawcontent(b),
 	                      (size_t)git_blob_rawsize(b), STORE_RECORD_MAX, path);
 	git_blob_free(b);
+	return rc;
+}
+
+int rec_tree_json(git_repository *repo, const git_tree *tree,
+                  const char *path, json_t **out)
+{
+	int missing, rc;
+
+	*out = NULL;
+	rc = load_json_blob(repo, tree, path, out, &missing);
+	if (rc == 0 && missing)
+		*out = NULL;
 	return rc;
 }
 
@@ -679,32 +674,15 @@ static int check_certs(const rec_ctx *cx, const char *child, const json_t *old,
 	return 0;
 }
 
-static int check_catalog(const char *path, const json_t *v, char *why,
-                         size_t whylen)
+static const sch_schema *schema_of(rec_kind k)
 {
-	const char *rest = path + 8, *slash = strchr(rest, '/');
-	char area[128], stem[80];
-	size_t alen = (size_t)(slash - rest);
-
-	if (alen >= sizeof(area) || !store_path_component_ok(rest, alen)) {
-		snprintf(why, whylen, "%s: bad area folder name", path);
-		return STORE_EREJECT;
+	switch (k) {
+	case REC_NODE: return &node_schema;
+	case REC_KEYS: return &keys_schema;
+	case REC_CERTS: return &certs_schema;
+	case REC_NONE: return NULL;
+	default: return dom_schema(k);
 	}
-	memcpy(area, rest, alen);
-	area[alen] = '\0';
-	if (!json_stem(stem, sizeof(stem), slash + 1) ||
-	    strcmp(stem, json_string_value(json_object_get(v, "id"))) != 0) {
-		snprintf(why, whylen,
-		         "%s: the file name must be the item's id followed by .json",
-		         path);
-		return STORE_EREJECT;
-	}
-	if (strcmp(area, json_string_value(json_object_get(v, "area"))) != 0) {
-		snprintf(why, whylen,
-		         "%s: the item's area must match its folder (%s)", path, area);
-		return STORE_EREJECT;
-	}
-	return 0;
 }
 
 int rec_check_change(const rec_ctx *cx, const char *path, const char *old,
@@ -714,22 +692,21 @@ int rec_check_change(const rec_ctx *cx, const char *path, const char *old,
 	rec_kind kind = rec_kind_of(path);
 	json_t *ov = NULL, *nv = NULL;
 	char sch[512], child[32];
-	const sch_schema *schema = NULL;
+	const sch_schema *schema = schema_of(kind);
 	int rc = STORE_EREJECT;
 
-	switch (kind) {
-	case REC_NODE: schema = &node_schema; break;
-	case REC_KEYS: schema = &keys_schema; break;
-	case REC_CERTS: schema = &certs_schema; break;
-	case REC_CATALOG: schema = &catalog_schema; break;
-	case REC_NONE:
+	if (kind == REC_NONE) {
 		snprintf(why, whylen,
-		         "'%s' is not a record %s may write (node.json, keys.json, "
-		         "certs/<child>.json, catalog/<area>/<item>.json)",
+		         "'%s' is not a record %s may write (see store/README.md: "
+		         "node.json, keys.json, certs/, catalog/, people/, "
+		         "documents/, tasks/, reports/, calendar/, requests/)",
 		         path, cx->node);
 		return STORE_EREJECT;
 	}
 	(void)existed;
+	if (REC_IS_FILE(kind))
+		return dom_check(cx, kind, path, NULL, NULL, new, newlen, why,
+		                 whylen);
 	if (new == NULL) {
 		snprintf(why, whylen,
 		         "%s may not be removed (records are withdrawn, not deleted)",
@@ -760,8 +737,10 @@ int rec_check_change(const rec_ctx *cx, const char *path, const char *old,
 	case REC_NODE: rc = check_node(cx, ov, nv, why, whylen); break;
 	case REC_KEYS: rc = check_keys(cx, ov, nv, why, whylen); break;
 	case REC_CERTS: rc = check_certs(cx, child, ov, nv, why, whylen); break;
-	case REC_CATALOG: rc = check_catalog(path, nv, why, whylen); break;
 	case REC_NONE: break;
+	default:
+		rc = dom_check(cx, kind, path, ov, nv, NULL, 0, why, whylen);
+		break;
 	}
 cleanup:
 	json_decref(ov);
@@ -862,13 +841,9 @@ int rec_prepare(const char *path, const void *data, size_t len, char **out,
 	char sch[512];
 	int rc;
 
-	switch (rec_kind_of(path)) {
-	case REC_NODE: schema = &node_schema; break;
-	case REC_KEYS: schema = &keys_schema; break;
-	case REC_CERTS: schema = &certs_schema; break;
-	case REC_CATALOG: schema = &catalog_schema; break;
-	case REC_NONE:
-		snprintf(why, whylen, "'%s' is not a record path", path);
+	schema = schema_of(rec_kind_of(path));
+	if (schema == NULL) {
+		snprintf(why, whylen, "'%s' is not a JSON record path", path);
 		return STORE_EINVAL;
 	}
 	rc = store_json_parse(&v, data, len, STORE_RECORD_MAX, "the record");

@@ -598,6 +598,68 @@ cleanup:
 	return rc;
 }
 
+int store_record_stat(store *st, const char *node, const char *path,
+                      char blob[STORE_OID_HEX], char commit[STORE_OID_HEX])
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	int rc;
+
+	rc = head_commit(st, node, &c);
+	if (rc != 0)
+		return rc;
+	if (git_commit_tree(&t, c) != 0) {
+		rc = store_giterr("cannot read head tree");
+		goto cleanup;
+	}
+	if (git_tree_entry_bypath(&e, t, path) != 0 ||
+	    git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		store_seterr("%s: no record %s", node ? node : "own history", path);
+		rc = STORE_ENOTFOUND;
+		goto cleanup;
+	}
+	if (blob)
+		git_oid_tostr(blob, STORE_OID_HEX, git_tree_entry_id(e));
+	if (commit)
+		git_oid_tostr(commit, STORE_OID_HEX, git_commit_id(c));
+	rc = 0;
+cleanup:
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	return rc;
+}
+
+int store_blob_read(store *st, const char *blob, char **out, size_t *outlen)
+{
+	git_oid id;
+	git_blob *b = NULL;
+	size_t len;
+	char *buf;
+
+	if (blob == NULL || strlen(blob) != 40 || git_oid_fromstr(&id, blob) != 0) {
+		store_seterr("'%s' is not a blob id", blob ? blob : "");
+		return STORE_EINVAL;
+	}
+	if (git_blob_lookup(&b, st->repo, &id) != 0) {
+		store_seterr("blob %s is not held here", blob);
+		return STORE_ENOTFOUND;
+	}
+	len = (size_t)git_blob_rawsize(b);
+	buf = malloc(len + 1);
+	if (buf == NULL) {
+		git_blob_free(b);
+		return STORE_ENOMEM;
+	}
+	memcpy(buf, git_blob_rawcontent(b), len);
+	buf[len] = '\0';
+	git_blob_free(b);
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
 typedef struct walk_ctx {
 	store *st;
 	const char *prefix;

@@ -30,8 +30,9 @@
 #define STORE_LEVEL_MAX 16
 /* A record (one JSON file) may not exceed this many bytes. */
 #define STORE_RECORD_MAX (1024 * 1024)
-/* An attachment (a document's body file) may not exceed this. */
-#define STORE_BLOB_MAX (32 * 1024 * 1024)
+/* A document's body file may not exceed this (a sync frame carries at
+ * most 64 MiB). */
+#define STORE_BLOB_MAX (16 * 1024 * 1024)
 #define STORE_PATH_MAX 512
 
 enum {
@@ -127,6 +128,13 @@ int store_heads_list(store *st, store_head **out, size_t *n);
 int store_record_read(store *st, const char *node, const char *path,
                       char **out, size_t *outlen);
 
+/* The blob id of `path` at the head of `node` (NULL = own) and that head
+ * commit (either may be NULL). STORE_ENOTFOUND if the path is not there. */
+int store_record_stat(store *st, const char *node, const char *path,
+                      char blob[STORE_OID_HEX], char commit[STORE_OID_HEX]);
+/* Reads a blob by id (40 hex), NUL-terminated; free() it. */
+int store_blob_read(store *st, const char *blob, char **out, size_t *outlen);
+
 /* Calls cb for every record under `prefix` ("catalog/", "" for all) at the
  * head of `node`, in path order. A non-zero return from cb stops the walk
  * and is returned. */
@@ -134,6 +142,15 @@ typedef int (*store_record_cb)(void *ctx, const char *path, const char *data,
                                size_t len);
 int store_record_foreach(store *st, const char *node, const char *prefix,
                          store_record_cb cb, void *ctx);
+
+/* ---- documents ---------------------------------------------------------- */
+
+/* The namespace of a reviewer's signature (三级审核) on a document. */
+#define STORE_SIG_NS_REVIEW "govfed-review"
+/* The bytes a review signature covers: the compact canonical form of the
+ * document's meta.json without `review`, `validity` and `withdrawn`. */
+int store_review_bytes(const char *meta, size_t len, char **out,
+                       size_t *outlen);
 
 /* ---- writing the own history ------------------------------------------ */
 

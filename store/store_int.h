@@ -66,8 +66,20 @@ typedef enum rec_kind {
 	REC_NODE,    /* node.json */
 	REC_KEYS,    /* keys.json */
 	REC_CERTS,   /* certs/<child>.json */
-	REC_CATALOG  /* catalog/<area>/<item>.json */
+	REC_CATALOG, /* catalog/<area>/<item>.json */
+	REC_PERSON,  /* people/<person>.json */
+	REC_DOC,     /* documents/<doc>/meta.json */
+	REC_DOCFILE, /* documents/<doc>/files/<name>: any bytes */
+	REC_TASK,    /* tasks/<task>.json */
+	REC_REPORT,  /* reports/<assigner>/<task>.json */
+	REC_CALENDAR,/* calendar/<year>.json */
+	REC_REQUEST  /* requests/<id>.json */
 } rec_kind;
+
+/* Kinds whose files are not JSON records (any bytes, up to
+ * STORE_FILE_MAX). */
+#define REC_IS_FILE(k) ((k) == REC_DOCFILE)
+#define STORE_FILE_MAX STORE_BLOB_MAX
 
 /* What a history's tree says about its node's keys at one commit. */
 typedef struct rec_keystate {
@@ -92,6 +104,9 @@ typedef struct rec_ctx {
 	const keys_public *signer;    /* who signed the commit */
 	int64_t time;                 /* its committer time */
 	int64_t parent_time;          /* 0 at the first commit */
+	const git_tree *tree;         /* the commit's tree: rules that look
+	                               * at other records of the same commit */
+	const git_tree *ptree;        /* its parent's tree (NULL at the first) */
 } rec_ctx;
 
 rec_kind rec_kind_of(const char *path);
@@ -122,6 +137,21 @@ int rec_prepare(const char *path, const void *data, size_t len, char **out,
                 size_t *outlen, char *why, size_t whylen);
 
 int store_path_component_ok(const char *s, size_t len);
+
+/* ---- domain records (rec_domain.c) ------------------------------------ */
+
+/* The schema of a domain kind (REC_CATALOG and after). */
+const struct sch_schema *dom_schema(rec_kind k);
+/* The rules of a domain record's change: `path` is of kind `k`, `ov` its
+ * previous version (NULL if new), `nv` the new one (NULL: removed; only
+ * REC_DOCFILE may be), both already schema-checked. For REC_DOCFILE the
+ * bytes are in `raw`/`rawlen` instead. */
+int dom_check(const rec_ctx *cx, rec_kind k, const char *path,
+              const json_t *ov, const json_t *nv, const char *raw,
+              size_t rawlen, char *why, size_t whylen);
+/* Reads and parses a JSON record at `path` of `tree`; *out NULL if absent. */
+int rec_tree_json(git_repository *repo, const git_tree *tree,
+                  const char *path, json_t **out);
 int store_item_id_ok(const char *s);
 
 /* The canonical bytes a record signature covers: the compact form of the
