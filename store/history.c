@@ -544,6 +544,7 @@ int hist_check_commit(hist_ctx *hc, git_commit *c, keys_public *signer,
 	rec_keystate after = { 0 };
 	changes ch = { 0 };
 	rec_ctx cx;
+	size_t added = 0;
 	int64_t t = git_commit_time(c);
 	int rc;
 
@@ -667,6 +668,16 @@ changes:
 		if (r == 0 && x->has_new)
 			r = read_record_blob(hc->repo, &x->new, x->path, &nb, why,
 			                     whylen);
+		if (nb != NULL) {
+			added += (size_t)git_blob_rawsize(nb);
+			if (r == 0 && added > STORE_COMMIT_BYTES_MAX) {
+				snprintf(why, whylen,
+				         "the commit adds more than %d bytes of files; "
+				         "publish them in several commits",
+				         STORE_COMMIT_BYTES_MAX);
+				r = STORE_EREJECT;
+			}
+		}
 		if (r == 0)
 			r = rec_check_change(
 			        &cx, x->path, ob ? git_blob_rawcontent(ob) : NULL,

@@ -946,6 +946,13 @@ int store_pack_range(store *st, const char *node, const char *have,
 			rc = send_tree(&w, &l.tree[i], ptree, 0);
 		if (rc != 0)
 			goto cleanup;
+		/* a step fits one sync frame: stop after the commit that
+		 * passes the budget (one commit alone stays under it, as the
+		 * rules bound what a commit may add) */
+		if (w.len > STORE_PACK_BUDGET && k + 1 < count) {
+			count = k + 1;
+			break;
+		}
 	}
 	if (w.objects > UINT32_MAX) {
 		store_seterr("too many objects for one pack");

@@ -33,6 +33,10 @@
 /* A document's body file may not exceed this (a sync frame carries at
  * most 64 MiB). */
 #define STORE_BLOB_MAX (16 * 1024 * 1024)
+/* The new and changed files of one commit may not exceed this in all. */
+#define STORE_COMMIT_BYTES_MAX (40 * 1024 * 1024)
+/* store_pack_range ends a step after the commit that passes this size. */
+#define STORE_PACK_BUDGET (24 * 1024 * 1024)
 #define STORE_PATH_MAX 512
 
 enum {
@@ -232,6 +236,8 @@ typedef struct store_pack_info {
  * `have` NULL or "", unknown here, or not on the head's line (a fork):
  * the whole history, and info->base is "". `limit` > 0: at most that
  * many commits; info->head is then the last one sent, not the head.
+ * A pack also ends after the commit that takes it past STORE_PACK_BUDGET
+ * bytes (documents' body files), so that each step fits one sync frame.
  */
 int store_pack_range(store *st, const char *node, const char *have,
                      size_t limit, store_buf *out, store_pack_info *info);
