@@ -401,8 +401,22 @@ static const sch_field catalog_fields[] = {
 };
 static const sch_schema catalog_schema = { "catalog item", catalog_fields };
 
-static int check_catalog(const rec_ctx *cx, const char *path, const json_t *v,
-                         char *why, size_t whylen)
+/* A withdrawn record is a tombstone: it does not change again. */
+static int tombstone_kept(const char *path, const json_t *ov,
+                          const json_t *v, char *why, size_t whylen)
+{
+	if (ov != NULL && json_object_get(ov, "withdrawn") != NULL &&
+	    !json_equal(ov, v)) {
+		snprintf(why, whylen,
+		         "%s was withdrawn; a tombstone does not change (publish "
+		         "under a new id)", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_catalog(const rec_ctx *cx, const char *path, const json_t *ov,
+                         const json_t *v, char *why, size_t whylen)
 {
 	const char *rest = path + 8, *slash = strchr(rest, '/');
 	const json_t *d = json_object_get(v, "derived");
@@ -425,7 +439,8 @@ static int check_catalog(const rec_ctx *cx, const char *path, const json_t *v,
 		         (int)alen, rest);
 		return STORE_EREJECT;
 	}
-	if (attribute_ok(path, v, why, whylen))
+	if (attribute_ok(path, v, why, whylen) ||
+	    tombstone_kept(path, ov, v, why, whylen))
 		return STORE_EREJECT;
 	if (d != NULL &&
 	    strcmp(json_string_value(json_object_get(d, "node")), cx->node) == 0) {
@@ -577,7 +592,8 @@ int store_review_bytes(const char *meta, size_t len, char **out,
 /* Does one review hold: the person exists here with the role, the key
  * made the signature, at a time the person was valid? */
 static int review_ok(const rec_ctx *cx, const char *path, const json_t *r,
-                     const char *msg, size_t msglen, char *why, size_t whylen)
+                     const char *msg, size_t msglen, keys_public *key,
+                     char *why, size_t whylen)
 {
 	const char *role = json_string_value(json_object_get(r, "role"));
 	const char *pid = json_string_value(json_object_get(r, "person"));
@@ -631,6 +647,7 @@ static int review_ok(const rec_ctx *cx, const char *path, const json_t *r,
 		         "document with the person's key", path, role, pid);
 		goto done;
 	}
+	*key = signer;
 	rc = 0;
 done:
 	json_decref(p);
@@ -641,6 +658,7 @@ static int check_reviews(const rec_ctx *cx, const char *path, const json_t *v,
                          char *why, size_t whylen)
 {
 	const json_t *rs = json_object_get(v, "review");
+	keys_public keys[3];
 	char *msg = NULL;
 	size_t msglen, i;
 	const json_t *r;
@@ -684,7 +702,17 @@ static int check_reviews(const rec_ctx *cx, const char *path, const json_t *v,
 		return STORE_EREJECT;
 	}
 	json_array_foreach(rs, i, r) {
-		rc = review_ok(cx, path, r, msg, msglen, why, whylen);
+		rc = review_ok(cx, path, r, msg, msglen, &keys[i], why, whylen);
+		if (rc != 0)
+			break;
+		for (size_t j = 0; j < i; j++)
+			if (keys_public_equal(&keys[i], &keys[j])) {
+				snprintf(why, whylen,
+				         "%s: two reviews are signed with one key; each "
+				         "reviewer signs with their own", path);
+				rc = STORE_EREJECT;
+				break;
+			}
 		if (rc != 0)
 			break;
 	}
@@ -838,6 +866,12 @@ static int check_docfile(const rec_ctx *cx, const char *path,
 		rc = 0;
 		goto done;
 	}
+	if (json_object_get(meta, "withdrawn") != NULL) {
+		snprintf(why, whylen,
+		         "%s: the document is withdrawn; its body files do not come "
+		         "back (publish a new document)", path);
+		goto done;
+	}
 	if (cx->ptree && git_tree_entry_bypath(&e, cx->ptree, path) == 0) {
 		git_tree_entry_free(e);
 		snprintf(why, whylen,
@@ -924,8 +958,8 @@ static const sch_field task_fields[] = {
 };
 static const sch_schema task_schema = { "task", task_fields };
 
-static int check_task(const rec_ctx *cx, const char *path, const json_t *v,
-                      char *why, size_t whylen)
+static int check_task(const rec_ctx *cx, const char *path, const json_t *ov,
+                      const json_t *v, char *why, size_t whylen)
 {
 	const json_t *dl = json_object_get(v, "deadline");
 	const json_t *as = json_object_get(v, "assignees");
@@ -941,6 +975,8 @@ static int check_task(const rec_ctx *cx, const char *path, const json_t *v,
 		         path);
 		return STORE_EREJECT;
 	}
+	if (tombstone_kept(path, ov, v, why, whylen))
+		return STORE_EREJECT;
 	if (strcmp(kind, "date") == 0 && !json_object_get(dl, "due")) {
 		snprintf(why, whylen, "%s: a dated deadline needs 'due'", path);
 		return STORE_EREJECT;
@@ -1217,12 +1253,12 @@ int dom_check(const rec_ctx *cx, rec_kind k, const char *path,
               size_t rawlen, char *why, size_t whylen)
 {
 	switch (k) {
-	case REC_CATALOG: return check_catalog(cx, path, nv, why, whylen);
+	case REC_CATALOG: return check_catalog(cx, path, ov, nv, why, whylen);
 	case REC_PERSON: return check_person(cx, path, ov, nv, why, whylen);
 	case REC_DOC: return check_doc(cx, path, ov, nv, why, whylen);
 	case REC_DOCFILE:
 		return check_docfile(cx, path, raw, rawlen, why, whylen);
-	case REC_TASK: return check_task(cx, path, nv, why, whylen);
+	case REC_TASK: return check_task(cx, path, ov, nv, why, whylen);
 	case REC_REPORT: return check_report(cx, path, nv, why, whylen);
 	case REC_CALENDAR: return check_calendar(cx, path, nv, why, whylen);
 	case REC_REQUEST: return check_request(path, ov, nv, why, whylen);
