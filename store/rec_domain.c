@@ -627,11 +627,13 @@ static int review_ok(const rec_ctx *cx, const char *path, const json_t *r,
 		         "validity or after the commit", path, role, pid);
 		goto done;
 	}
+	/* judged at publication, not at the review's own date: a reviewer
+	 * revoked since could otherwise date a review back */
 	rv = json_object_get(p, "revoked");
-	if (rv && time_of(rv, "at") <= at) {
+	if (rv && time_of(rv, "at") <= cx->time) {
 		snprintf(why, whylen,
-		         "%s: '%s' was revoked before the %s review", path, pid,
-		         role);
+		         "%s: '%s' (%s) is revoked; a document is published only "
+		         "with reviewers valid at publication", path, pid, role);
 		goto done;
 	}
 	if (keys_public_parse(&want,

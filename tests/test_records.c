@@ -733,6 +733,7 @@ static void test_people_import(void **state)
 /* ==== 3. documents and 三级审核 =============================================== */
 
 #define DOC "RZB-2020-92"
+#define DOC2 "RZB-2020-93"
 #define BODY_NAME "正文.txt"
 
 static const char body_text[] =
@@ -1025,6 +1026,14 @@ static void test_doc_revoked_reviewer(void **state)
 	json_t *m;
 
 	people_add(f);
+	/* a document reviewed by 周杰 goes out while he is in office */
+	m = meta_new(DOC);
+	review_add(m, "拟稿人", "lin.xiao", f->k[0], revoked - 1200);
+	review_add(m, "审核人", "zhou.jie", f->k[3], revoked - 600);
+	review_add(m, "发布人", "wang.fang", f->k[2], revoked - 300);
+	doc_put(f, DOC, m, 1, NULL);
+	json_decref(m);
+
 	/* 陈明 leaves two hours ago */
 	keys_public_format(line, sizeof(line), keys_secret_public(f->k[1]), NULL);
 	tstr(vf, f->vfrom);
@@ -1035,26 +1044,36 @@ static void test_doc_revoked_reviewer(void **state)
 	    line, vf, rv);
 
 	/* a review of his an hour ago does not count */
-	m = meta_new(DOC);
+	m = meta_new(DOC2);
 	review_add(m, "拟稿人", "lin.xiao", f->k[0], revoked - 600);
 	review_add(m, "审核人", "chen.ming", f->k[1], revoked + 3600);
 	review_add(m, "发布人", "wang.fang", f->k[2], revoked + 3600);
-	doc_put(f, DOC, m, 1, "'chen.ming' was revoked before the 审核人 review");
+	doc_put(f, DOC2, m, 1, "'chen.ming' (审核人) is revoked");
 	json_decref(m);
 	/* nor one at the very second of the revocation */
-	m = meta_new(DOC);
+	m = meta_new(DOC2);
 	review_add(m, "拟稿人", "lin.xiao", f->k[0], revoked - 600);
 	review_add(m, "审核人", "chen.ming", f->k[1], revoked);
 	review_add(m, "发布人", "wang.fang", f->k[2], revoked + 60);
-	doc_put(f, DOC, m, 1, "was revoked before");
+	doc_put(f, DOC2, m, 1, "is revoked");
 	json_decref(m);
-	/* one made while he was still valid does */
-	m = meta_new(DOC);
+	/* nor one dated while he was still valid: reviewers are judged at
+	 * publication, or a revoked key could date its review back */
+	m = meta_new(DOC2);
 	review_add(m, "拟稿人", "lin.xiao", f->k[0], revoked - 1200);
 	review_add(m, "审核人", "chen.ming", f->k[1], revoked - 600);
 	review_add(m, "发布人", "wang.fang", f->k[2], revoked + 60);
-	doc_put(f, DOC, m, 1, NULL);
+	doc_put(f, DOC2, m, 1, "valid at publication");
 	json_decref(m);
+
+	/* 周杰 leaves too: what he reviewed before stays published, and his
+	 * revocation is an ordinary commit */
+	keys_public_format(line, sizeof(line), keys_secret_public(f->k[3]), NULL);
+	tstr(rv, store_now() - 60);
+	put(&f->c, "people/zhou.jie.json", NULL,
+	    "{'id':'zhou.jie','name':'周杰','node':'" C_ID "','roles':['拟稿人',"
+	    "'审核人'],'key':'%s','valid_from':'%s','revoked':{'at':'%s',"
+	    "'reason':'退休'}}", line, vf, rv);
 }
 
 static void test_doc_body_files(void **state)
