@@ -8,7 +8,12 @@ static const cmd commands[] = {
 	{ "demo", cmd_demo, "the main job: a local federation on loopback" },
 	{ "init", cmd_init, "create a node: key, store and config" },
 	{ "enroll", cmd_enroll, "certify a child node's key (run at the parent)" },
-	{ "catalog", cmd_catalog, "publish and read catalog items" },
+	{ "catalog", cmd_catalog, "catalog items: publish, derive, drift, coverage" },
+	{ "person", cmd_person, "reviewers (拟稿人, 审核人, 发布人) and their keys" },
+	{ "doc", cmd_doc, "documents: review, publish, retire, withdraw" },
+	{ "task", cmd_task, "work-plan tasks: assign, report, roll-up, import" },
+	{ "calendar", cmd_calendar, "the working-day calendar (province)" },
+	{ "request", cmd_request, "依申请公开 applications and their clock" },
 	{ "keys", cmd_keys, "show, rotate or revoke keys" },
 	{ "verify", cmd_verify, "check every history in a store against the root key" },
 	{ "log", cmd_log, "show a node's history" },
@@ -22,7 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: govfed <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'govfed <command> --help' describes a command.\n"
 	           "Exit codes: 0 ok, 1 negative answer, 2 usage, 3 runtime "
 	           "error.\n");

@@ -9,12 +9,14 @@
  * to Monday to Friday, and says so.
  *
  * Statutory clocks count working days *after* the day that starts them
- * (条例 art. 33: "自收到申请之日起20个工作日内"): the due day is the n-th
- * working day after the start.
+ * (条例 art. 33: "自收到申请之日起20个工作日内"; the starting day itself does
+ * not count, 民法典 art. 201): the due day is the n-th working day after
+ * the start. store/clock.h has the clocks.
  */
 #include "store_int.h"
 #include "dates.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,17 +126,23 @@ void calendar_free(calendar *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int push_day(int32_t **v, size_t *n, size_t *cap, int32_t day)
+/* Room for `more` days in *v. */
+static int reserve_days(int32_t **v, size_t n, size_t *cap, size_t more)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		int32_t *nv = realloc(*v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return STORE_ENOMEM;
-		*v = nv;
-		*cap = ncap;
-	}
-	(*v)[(*n)++] = day;
+	size_t ncap = *cap ? *cap : 64;
+	int32_t *nv;
+
+	if (more > SIZE_MAX / sizeof(**v) / 2 - n)
+		return STORE_ENOMEM;
+	while (ncap < n + more)
+		ncap *= 2;
+	if (ncap == *cap)
+		return 0;
+	nv = realloc(*v, ncap * sizeof(*nv));
+	if (nv == NULL)
+		return STORE_ENOMEM;
+	*v = nv;
+	*cap = ncap;
 	return 0;
 }
 
@@ -147,18 +155,21 @@ static int cmp_day(const void *a, const void *b)
 int calendar_add_year(calendar *c, int year, const int32_t *holidays,
                       size_t nh, const int32_t *workdays, size_t nw)
 {
-	for (size_t i = 0; i < c->nyears; i++)
-		if (c->years[i] == year)
-			return STORE_EINVAL;
+	if (calendar_covers(c, year))
+		return STORE_EINVAL;
 	if (c->nyears >= sizeof(c->years) / sizeof(c->years[0]))
 		return STORE_ETOOBIG;
+	/* room first, so that a failure leaves the calendar as it was */
+	if (reserve_days(&c->off, c->noff, &c->capoff, nh) ||
+	    reserve_days(&c->on, c->non, &c->capon, nw))
+		return STORE_ENOMEM;
 	c->years[c->nyears++] = year;
-	for (size_t i = 0; i < nh; i++)
-		if (push_day(&c->off, &c->noff, &c->capoff, holidays[i]))
-			return STORE_ENOMEM;
-	for (size_t i = 0; i < nw; i++)
-		if (push_day(&c->on, &c->non, &c->capon, workdays[i]))
-			return STORE_ENOMEM;
+	if (nh > 0)
+		memcpy(c->off + c->noff, holidays, nh * sizeof(*holidays));
+	c->noff += nh;
+	if (nw > 0)
+		memcpy(c->on + c->non, workdays, nw * sizeof(*workdays));
+	c->non += nw;
 	if (c->noff > 1)
 		qsort(c->off, c->noff, sizeof(*c->off), cmp_day);
 	if (c->non > 1)
@@ -206,6 +217,8 @@ int32_t calendar_add_workdays(const calendar *c, int32_t start, int n,
 
 	if (uncovered)
 		*uncovered = 0;
+	if (n > CALENDAR_WORKDAYS_MAX)
+		n = CALENDAR_WORKDAYS_MAX;
 	while (n > 0) {
 		day++;
 		if (uncovered && !calendar_covers(c, date_year(day)))
@@ -220,6 +233,9 @@ int calendar_workdays_between(const calendar *c, int32_t from, int32_t to)
 {
 	int n = 0;
 
+	if (to - from > CALENDAR_SPAN_MAX)
+		to = from + CALENDAR_SPAN_MAX;
+
 	for (int32_t day = from + 1; day <= to; day++)
 		n += calendar_is_workday(c, day);
 	return n;
@@ -227,122 +243,160 @@ int calendar_workdays_between(const calendar *c, int32_t from, int32_t to)
 
 /* ---- deadlines as people write them ------------------------------------ */
 
-/* Reads an integer of ASCII digits; returns chars used or 0. */
-static int read_int(const char *s, int *out)
+/* Reads up to `max` ASCII digits; returns how many it read (0: none). */
+static int read_int(const char *s, int max, int *out)
 {
 	int n = 0, v = 0;
 
-	while (s[n] >= '0' && s[n] <= '9' && n < 6)
+	while (n < max && s[n] >= '0' && s[n] <= '9')
 		v = v * 10 + (s[n++] - '0');
 	if (n > 0)
 		*out = v;
 	return n;
 }
 
-static int starts(const char *s, const char *prefix)
+/* Consumes `word` at *p if it is there. */
+static int eat(const char **p, const char *word)
 {
-	return strncmp(s, prefix, strlen(prefix)) == 0;
+	size_t n = strlen(word);
+
+	if (strncmp(*p, word, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/* Consumes the first of `words` found at *p; 1 if one was. */
+static int eat_any(const char **p, const char *const *words)
+{
+	for (; *words; words++)
+		if (eat(p, *words))
+			return 1;
+	return 0;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 int deadline_parse(deadline *out, const char *text)
 {
-	const char *p = text;
+	static const char *const q1[] = { "第一季度", "一季度", NULL };
+	static const char *const q2[] = { "第二季度", "二季度", NULL };
+	static const char *const q3[] = { "第三季度", "三季度", NULL };
+	static const char *const q4[] = { "第四季度", "四季度", NULL };
+	static const char *const year_end[] = { "下半年", "年底", "年末", "年内",
+		                                "底", "末", "内", NULL };
+	static const char *const month_end[] = { "下旬", "底", "末", NULL };
+	/* what may follow a date: an optional 完成, then 前 or 内 in one of
+	 * their spellings (longest first), then an optional 完成 */
+	static const char *const before[] = { "之前", "以前", "前", "以内", "内",
+		                              NULL };
+	char buf[sizeof(out->text)];
+	const char *p;
+	size_t len;
 	int y = 0, m = 0, d = 0, n;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(out->text, sizeof(out->text), "%s", text ? text : "");
-	if (text == NULL || *text == '\0')
+	if (text == NULL)
 		return STORE_EINVAL;
-	if (!strcmp(text, "长期") || !strcmp(text, "持续推进") ||
-	    !strcmp(text, "长期坚持")) {
+	/* the text as written, less surrounding blanks */
+	while (is_space(*text))
+		text++;
+	len = strlen(text);
+	while (len > 0 && is_space(text[len - 1]))
+		len--;
+	if (len == 0 || len >= sizeof(buf))
+		return STORE_EINVAL;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	snprintf(out->text, sizeof(out->text), "%s", buf);
+	p = buf;
+
+	if (!strcmp(p, "长期") || !strcmp(p, "长期坚持") ||
+	    !strcmp(p, "持续推进") || !strcmp(p, "长期推进")) {
 		out->kind = DEADLINE_ONGOING;
 		return 0;
 	}
-	/* "N个工作日内" */
-	n = read_int(p, &d);
-	if (n > 0 && starts(p + n, "个工作日")) {
+	/* "N个工作日内": counted from the assignment */
+	n = read_int(p, 4, &d);
+	if (n > 0 && strncmp(p + n, "个工作日", strlen("个工作日")) == 0) {
+		p += n + strlen("个工作日");
+		if (!eat(&p, "内"))
+			eat(&p, "以内");
+		if (*p != '\0' || d < 1 || d > DEADLINE_WORKDAYS_MAX)
+			return STORE_EINVAL;
 		out->kind = DEADLINE_WORKDAYS;
 		out->workdays = d;
-		return d > 0 && d <= 3650 ? 0 : STORE_EINVAL;
+		return 0;
 	}
 	/* a year: "2020年" */
-	n = read_int(p, &y);
-	if (n != 4 || !starts(p + n, "年"))
+	n = read_int(p, 5, &y);
+	if (n != 4 || y < 1949 || y > 2200)
 		return STORE_EINVAL;
-	p += n + strlen("年");
-	if (y < 1949 || y > 2200)
+	p += n;
+	if (!eat(&p, "年"))
 		return STORE_EINVAL;
-	if (starts(p, "上半年")) {
+	if (eat(&p, "起")) {
+		/* "from 2021 on": a start, no end */
+		if (*p != '\0')
+			return STORE_EINVAL;
+		out->kind = DEADLINE_ONGOING;
+		out->date = date_ymd(y, 1, 1);
+		return 0;
+	}
+	if (*p == '\0') {
+		out->date = date_ymd(y, 12, 31); /* "2021年": within the year */
+	} else if (eat(&p, "上半年")) {
 		out->date = date_ymd(y, 6, 30);
-		p += strlen("上半年");
-	} else if (starts(p, "下半年") || starts(p, "年底") ||
-	           starts(p, "底") || starts(p, "年内") || starts(p, "内")) {
+	} else if (eat_any(&p, year_end)) {
 		out->date = date_ymd(y, 12, 31);
-		p += starts(p, "下半年") ? strlen("下半年")
-		     : starts(p, "年底") ? strlen("年底")
-		     : starts(p, "年内") ? strlen("年内")
-		     : starts(p, "底")   ? strlen("底")
-		                         : strlen("内");
-	} else if (starts(p, "第一季度") || starts(p, "一季度")) {
+	} else if (eat_any(&p, q1)) {
 		out->date = date_ymd(y, 3, 31);
-		p += strlen(starts(p, "第") ? "第一季度" : "一季度");
-	} else if (starts(p, "第二季度") || starts(p, "二季度")) {
+	} else if (eat_any(&p, q2)) {
 		out->date = date_ymd(y, 6, 30);
-		p += strlen(starts(p, "第") ? "第二季度" : "二季度");
-	} else if (starts(p, "第三季度") || starts(p, "三季度")) {
+	} else if (eat_any(&p, q3)) {
 		out->date = date_ymd(y, 9, 30);
-		p += strlen(starts(p, "第") ? "第三季度" : "三季度");
-	} else if (starts(p, "第四季度") || starts(p, "四季度")) {
+	} else if (eat_any(&p, q4)) {
 		out->date = date_ymd(y, 12, 31);
-		p += strlen(starts(p, "第") ? "第四季度" : "四季度");
 	} else {
 		/* a month, perhaps without its 月 ("2020年9中旬") */
-		n = read_int(p, &m);
+		n = read_int(p, 3, &m);
 		if (n == 0 || m < 1 || m > 12)
 			return STORE_EINVAL;
 		p += n;
-		if (starts(p, "月"))
-			p += strlen("月");
-		n = read_int(p, &d);
+		eat(&p, "月");
+		n = read_int(p, 3, &d);
 		if (n > 0) {
 			p += n;
-			if (!starts(p, "日") && !starts(p, "号"))
+			if (!eat(&p, "日") && !eat(&p, "号"))
 				return STORE_EINVAL;
-			p += strlen("日");
 			if (d < 1 || d > days_in_month(y, (unsigned)m))
 				return STORE_EINVAL;
 			out->date = date_ymd(y, m, d);
-		} else if (starts(p, "上旬")) {
+		} else if (eat(&p, "上旬")) {
 			out->date = date_ymd(y, m, 10);
-			p += strlen("上旬");
-		} else if (starts(p, "中旬")) {
+		} else if (eat(&p, "中旬")) {
 			out->date = date_ymd(y, m, 20);
-			p += strlen("中旬");
-		} else if (starts(p, "下旬") || starts(p, "底") || starts(p, "末")) {
+		} else if (eat_any(&p, month_end)) {
 			out->date = date_month_end(y, m);
-			p += strlen(starts(p, "下旬") ? "下旬" : "底");
-		} else if (starts(p, "起")) {
+		} else if (eat(&p, "起")) {
 			/* "from September on": a start, no end */
+			if (*p != '\0')
+				return STORE_EINVAL;
 			out->kind = DEADLINE_ONGOING;
 			out->date = date_ymd(y, m, 1);
 			return 0;
 		} else {
-			out->date = date_month_end(y, m);
+			out->date = date_month_end(y, m); /* "2020年9月" */
 		}
 	}
-	/* what may follow: 前, 之前, 以前, 内, 完成 ... */
-	while (*p) {
-		static const char *const tails[] = { "之前", "以前", "前", "内",
-			                             "完成", "底前", NULL };
-		const char *const *t;
-		for (t = tails; *t; t++)
-			if (starts(p, *t)) {
-				p += strlen(*t);
-				break;
-			}
-		if (*t == NULL)
-			return STORE_EINVAL;
-	}
+	eat(&p, "完成");
+	eat_any(&p, before);
+	eat(&p, "完成");
+	if (*p != '\0')
+		return STORE_EINVAL;
 	out->kind = DEADLINE_DATE;
 	return 0;
 }

@@ -27,9 +27,23 @@ stop_all() {
 }
 trap 'stop_all; rm -rf "$T"' EXIT
 
-# a free TCP port on loopback
+# a free TCP port on loopback, never one this test handed out already
+# (a port is only bound when its daemon starts, so the kernel may offer
+# the same free port twice meanwhile)
+USED_PORTS=" "
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	local p i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+		case "$USED_PORTS" in
+		*" $p "*) continue ;;
+		esac
+		USED_PORTS="$USED_PORTS$p "
+		echo "$p"
+		return 0
+	done
+	echo "free_port: no new free port in 10 tries" >&2
+	return 1
 }
 
 declare -A PORT PARENT LEVEL NAME
@@ -38,7 +52,8 @@ declare -A PORT PARENT LEVEL NAME
 # parent) and have the parent enroll it
 node() {
 	local id=$1 level=$2 name=$3 parent=${4:-}
-	PORT[$id]=$(free_port)
+	free_port >"$T/.port" || exit 1
+	PORT[$id]=$(cat "$T/.port")
 	LEVEL[$id]=$level
 	NAME[$id]=$name
 	PARENT[$id]=$parent
