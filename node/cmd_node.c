@@ -61,6 +61,7 @@ int cmd_node(int argc, char **argv)
 			return cli_usage("node run", "GOVFED_TEST_DROP_ANNOUNCE must be "
 			                             "a share from 0 to 1");
 	}
+	daemon_catch_signals();
 	rc = home_open(&h, home, HOME_KEY);
 	if (rc != 0)
 		return rc;

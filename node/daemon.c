@@ -64,6 +64,18 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+void daemon_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 /* ---- state ------------------------------------------------------------ */
 
 typedef struct held {
@@ -166,6 +178,7 @@ struct nd {
 	nng_socket pub, rep, sub, req;
 	int has_pub, has_rep, has_sub, has_req;
 	nng_http_server *http;
+	int http_started;
 	nng_http_handler *status_h;
 	rep_slot reps[N_REP];
 	req_slot reqs[N_REQ];
@@ -587,14 +600,36 @@ static job *dequeue(nd *d, int timeout_ms)
 
 /* ---- nng callbacks (nng's threads: no store, no blocking) -------------- */
 
+/*
+ * Who owns a message: an aio holds one only while an operation on it is
+ * pending (a send not yet taken by the socket, or given back by a failed
+ * send). A received message is taken OUT of the aio here, in the callback,
+ * before it goes to the queue: from then on the job (and the store thread,
+ * which frees it) is its one owner. nng leaves a received message in the
+ * aio after the callback (nng_aio_get_msg(3)); left there, close_sockets
+ * freed each request slot's last reply a second time at shutdown, long
+ * after the store thread had. That decremented a count in freed memory:
+ * harmless while the memory lay unused, but when a new message had been
+ * allocated there, it freed that live message under nng's feet ("free():
+ * corrupted unsorted chunks" at the stop of an idle township).
+ */
+static nng_msg *take_msg(nng_aio *aio)
+{
+	nng_msg *m = nng_aio_get_msg(aio);
+
+	nng_aio_set_msg(aio, NULL);
+	return m;
+}
+
 static void rep_cb(void *arg)
 {
 	rep_slot *rs = arg;
 	int rv = nng_aio_result(rs->aio);
+	nng_msg *m;
 
 	if (rs->sending) {
 		if (rv != 0)
-			nng_msg_free(nng_aio_get_msg(rs->aio));
+			nng_msg_free(take_msg(rs->aio));
 		rs->sending = 0;
 		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
 			return;
@@ -607,11 +642,14 @@ static void rep_cb(void *arg)
 		nng_ctx_recv(rs->ctx, rs->aio);
 		return;
 	}
-	if (enqueue(rs->d, J_REQUEST, nng_aio_get_msg(rs->aio), rs, NULL, 0) != 0) {
+	m = take_msg(rs->aio);
+	if (enqueue(rs->d, J_REQUEST, m, rs, NULL, 0) != 0) {
 		/* overloaded: drop it; the requester times out and retries */
-		nng_msg_free(nng_aio_get_msg(rs->aio));
+		nng_msg_free(m);
 		nng_ctx_recv(rs->ctx, rs->aio);
 	}
+	/* else the slot is the store thread's until it replies: nothing
+	 * here may touch rs any more */
 }
 
 static void sub_cb(void *arg)
@@ -621,9 +659,11 @@ static void sub_cb(void *arg)
 
 	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
 		return;
-	if (rv == 0 && enqueue(d, J_SUB, nng_aio_get_msg(d->sub_aio), NULL,
-	                       NULL, 0) != 0)
-		nng_msg_free(nng_aio_get_msg(d->sub_aio));
+	if (rv == 0) {
+		nng_msg *m = take_msg(d->sub_aio);
+		if (enqueue(d, J_SUB, m, NULL, NULL, 0) != 0)
+			nng_msg_free(m);
+	}
 	nng_recv_aio(d->sub, d->sub_aio);
 }
 
@@ -631,13 +671,13 @@ static void req_cb(void *arg)
 {
 	req_slot *qs = arg;
 	int rv = nng_aio_result(qs->aio);
+	nng_msg *m;
 
 	/* a cancel (the link dropped) is a failure the store thread must
 	 * see, to free the slot and retry; only a close (shutdown) is not */
 	if (!qs->receiving) {
 		if (rv != 0) {
-			nng_msg_free(nng_aio_get_msg(qs->aio));
-			nng_aio_set_msg(qs->aio, NULL);
+			nng_msg_free(take_msg(qs->aio));
 			if (rv != NNG_ECLOSED)
 				enqueue(qs->d, J_REPLY, NULL, NULL, qs, rv);
 			return;
@@ -648,8 +688,11 @@ static void req_cb(void *arg)
 	}
 	if (rv == NNG_ECLOSED)
 		return;
-	enqueue(qs->d, J_REPLY, rv == 0 ? nng_aio_get_msg(qs->aio) : NULL, NULL,
-	        qs, rv);
+	m = rv == 0 ? take_msg(qs->aio) : NULL;
+	/* the last thing done here: once queued, the store thread may free
+	 * the slot and send on this aio again */
+	if (enqueue(qs->d, J_REPLY, m, NULL, qs, rv) != 0)
+		nng_msg_free(m); /* out of memory: the slot stays busy */
 }
 
 static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
@@ -1863,6 +1906,7 @@ static int open_sockets(nd *d)
 			goto fail_url;
 		if ((rv = nng_http_server_start(d->http)) != 0)
 			goto fail;
+		d->http_started = 1;
 		for (int i = 0; i < N_REP; i++) {
 			rep_slot *rs = &d->reps[i];
 			rs->d = d;
@@ -1925,9 +1969,25 @@ fail:
 	return -1;
 }
 
+/*
+ * The shutdown, in order (the store thread calls it, after the watcher is
+ * joined, with nothing more taken from the queue):
+ *  1. nng_aio_stop on every aio: cancels what is pending and waits for its
+ *     callback to return; a stopped aio refuses new operations, so no
+ *     callback re-arms it (nng_aio_stop(3)).
+ *  2. the HTTP server, then the sockets: nng_close returns once its pipes
+ *     are gone, and a pipe is gone only after its notify callbacks
+ *     (pipe_cb) have returned; the last stop of the shared HTTP server
+ *     (the ws listeners' close) waits for its connections, so for
+ *     http_status too.
+ *  3. the aios are freed, with a message an aio still owns (a request
+ *     given back by a canceled send). Received messages are never in an
+ *     aio by now: the callbacks took them (take_msg), and the queue frees
+ *     what was not handled.
+ * Only then may the caller drain the queue and free the state.
+ */
 static void close_sockets(nd *d)
 {
-	/* stop every aio first (waits for running callbacks), then close */
 	if (d->sub_aio)
 		nng_aio_stop(d->sub_aio);
 	for (int i = 0; i < N_REQ; i++)
@@ -1937,8 +1997,10 @@ static void close_sockets(nd *d)
 		if (d->reps[i].aio)
 			nng_aio_stop(d->reps[i].aio);
 	if (d->http) {
-		nng_http_server_stop(d->http);
+		if (d->http_started)
+			nng_http_server_stop(d->http);
 		nng_http_server_release(d->http);
+		d->http = NULL;
 	}
 	if (d->has_sub)
 		nng_close(d->sub);
@@ -1948,16 +2010,24 @@ static void close_sockets(nd *d)
 		nng_close(d->rep);
 	if (d->has_pub)
 		nng_close(d->pub);
-	if (d->sub_aio)
+	d->has_sub = d->has_req = d->has_rep = d->has_pub = 0;
+	if (d->sub_aio) {
+		nng_msg_free(take_msg(d->sub_aio));
 		nng_aio_free(d->sub_aio);
+		d->sub_aio = NULL;
+	}
 	for (int i = 0; i < N_REQ; i++)
 		if (d->reqs[i].aio) {
-			nng_msg_free(nng_aio_get_msg(d->reqs[i].aio));
+			nng_msg_free(take_msg(d->reqs[i].aio));
 			nng_aio_free(d->reqs[i].aio);
+			d->reqs[i].aio = NULL;
 		}
 	for (int i = 0; i < N_REP; i++)
-		if (d->reps[i].aio)
+		if (d->reps[i].aio) {
+			nng_msg_free(take_msg(d->reps[i].aio));
 			nng_aio_free(d->reps[i].aio);
+			d->reps[i].aio = NULL;
+		}
 }
 
 static void start_watch(nd *d)
@@ -1991,7 +2061,6 @@ static void stop_watch(nd *d)
 int daemon_run(node_home *h, const daemon_opts *o)
 {
 	nd *d = calloc(1, sizeof(*d));
-	struct sigaction sa;
 	job *j;
 	int rc = EXIT_OK;
 
@@ -2008,11 +2077,7 @@ int daemon_run(node_home *h, const daemon_opts *o)
 	pthread_cond_init(&d->cv, NULL);
 	pthread_mutex_init(&d->status_mu, NULL);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	daemon_catch_signals(); /* again: daemon_run may be called alone */
 
 	{
 		size_t removed = 0;

@@ -9,6 +9,11 @@ typedef struct daemon_opts {
 	double drop_announce; /* test only: share of announcements dropped */
 } daemon_opts;
 
+/* SIGTERM and SIGINT from now on ask daemon_run to stop (at once, if they
+ * come before it runs); call it first, so that a stop while the home is
+ * being opened is a clean stop too. */
+void daemon_catch_signals(void);
+
 /* Runs until SIGTERM or SIGINT; returns an exit code. */
 int daemon_run(node_home *h, const daemon_opts *o);
 
