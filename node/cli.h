@@ -103,6 +103,8 @@ int cmd_doc(int argc, char **argv);
 int cmd_task(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_request(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_feed(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -16,7 +16,9 @@
  * what makes them converge whatever announcements were lost.
  */
 #define _GNU_SOURCE
+#include "checkpoint.h"
 #include "daemon.h"
+#include "http_feed.h"
 #include "proto.h"
 
 #include <errno.h>
@@ -179,6 +181,7 @@ struct nd {
 	int has_pub, has_rep, has_sub, has_req;
 	nng_http_server *http;
 	int http_started;
+	http_feed *feed;   /* /checkpoints and /feed on the same port */
 	nng_http_handler *status_h;
 	rep_slot reps[N_REP];
 	req_slot reqs[N_REQ];
@@ -204,6 +207,8 @@ struct nd {
 	pthread_mutex_t status_mu;
 	char *status_json;
 	int64_t next_status_ms, next_maintain_ms, next_tick_ms, started;
+	int64_t next_checkpoint_ms;
+	int checkpoint_broken; /* said once: the chain needs an operator */
 	/* counters */
 	uint64_t imported, served, pushed, fetched, announced, bad_frames;
 	uint64_t busy, dropped_flood;
@@ -1808,6 +1813,53 @@ static void http_status(nng_aio *aio)
 
 /* ---- the loop ------------------------------------------------------------------ */
 
+/* The province cuts a checkpoint of what it holds when something moved,
+ * at most every checkpoint_ms (a cut with nothing new writes nothing). */
+static int cut_checkpoint(nd *d)
+{
+	int64_t t = wall(), stale = (int64_t)d->h->cfg.stale_ms / 1000;
+	store_cp_seen *seen = calloc(d->n ? d->n : 1, sizeof(*seen));
+	store_cp_cut res;
+	size_t n = 0;
+	int rc, wrote;
+
+	if (seen == NULL)
+		return 0;
+	for (size_t i = 0; i < d->n; i++) {
+		held *x = &d->nodes[i];
+		if (!x->have)
+			continue;
+		snprintf(seen[n].node, sizeof(seen[n].node), "%s", x->id);
+		if (!strcmp(x->id, d->me)) {
+			seen[n].seen = t;
+		} else {
+			seen[n].seen = x->seen ? x->seen : x->time;
+			seen[n].stale = !x->seen || t - x->seen > stale;
+		}
+		n++;
+	}
+	memset(&res, 0, sizeof(res));
+	rc = store_checkpoint_cut(d->h->st, d->h->sk, seen, n, &res);
+	if (rc == 0 && !res.unchanged) {
+		dlog(d, "INFO", "checkpoint", "cut %llu: %zu heads%s",
+		     (unsigned long long)res.seq, res.nheads,
+		     res.nheld ? ", some held back (unresolved references)" : "");
+		for (size_t i = 0; i < res.nheld; i++)
+			dlog(d, "DEBUG", "checkpoint", "held back %s at %.12s: %s",
+			     res.held[i].node,
+			     res.held[i].in_cut[0] ? res.held[i].in_cut : "(left out)",
+			     res.held[i].reason);
+		d->checkpoint_broken = 0;
+	} else if (rc != 0 && rc != STORE_ECONFLICT && !d->checkpoint_broken) {
+		dlog(d, "ERROR", "checkpoint", "cannot cut: %s", store_errmsg());
+		d->checkpoint_broken = 1;
+	}
+	wrote = rc == 0 && !res.unchanged;
+	store_cp_cut_clear(&res);
+	free(seen);
+	return wrote;
+}
+
 static void tick(nd *d)
 {
 	int64_t t = now_ms();
@@ -1817,6 +1869,14 @@ static void tick(nd *d)
 	if (t >= d->next_status_ms) {
 		write_status(d);
 		d->next_status_ms = t + STATUS_EVERY_MS;
+	}
+	if (d->h->cfg.level == STORE_LEVEL_PROVINCE && d->h->cfg.checkpoint_ms > 0 &&
+	    t >= d->next_checkpoint_ms) {
+		/* after a cut, wait checkpoint_ms; otherwise look again at the
+		 * next tick, so a change is cut soon after it arrives */
+		d->next_checkpoint_ms = cut_checkpoint(d)
+		                                ? t + d->h->cfg.checkpoint_ms
+		                                : t + TICK_MS;
 	}
 	if (t >= d->next_maintain_ms) {
 		size_t packed = 0;
@@ -1890,6 +1950,14 @@ static int open_sockets(nd *d)
 			return -1;
 		}
 		nng_url_free(u);
+		{
+			char why[300];
+			if (http_feed_attach(&d->feed, d->http, store_gitdir(d->h->st),
+			                     NULL, why, sizeof(why)) != 0) {
+				dlog(d, "ERROR", "listen", "cannot serve the feed: %s", why);
+				return -1;
+			}
+		}
 		if ((rv = nng_rep0_open(&d->rep)) != 0)
 			goto fail;
 		d->has_rep = 1;
@@ -2011,6 +2079,9 @@ static void close_sockets(nd *d)
 	if (d->has_pub)
 		nng_close(d->pub);
 	d->has_sub = d->has_req = d->has_rep = d->has_pub = 0;
+	/* the server is stopped: no feed request is under way any more */
+	http_feed_free(d->feed);
+	d->feed = NULL;
 	if (d->sub_aio) {
 		nng_msg_free(take_msg(d->sub_aio));
 		nng_aio_free(d->sub_aio);

@@ -13,6 +13,8 @@ static const cmd commands[] = {
 	{ "doc", cmd_doc, "documents: review, publish, retire, withdraw" },
 	{ "task", cmd_task, "work-plan tasks: assign, report, roll-up, import" },
 	{ "calendar", cmd_calendar, "the working-day calendar (province)" },
+	{ "checkpoint", cmd_checkpoint, "cut, show and list signed checkpoints" },
+	{ "feed", cmd_feed, "serve the consolidated feed; pull it into SQLite" },
 	{ "request", cmd_request, "依申请公开 applications and their clock" },
 	{ "keys", cmd_keys, "show, rotate or revoke keys" },
 	{ "verify", cmd_verify, "check every history in a store against the root key" },
