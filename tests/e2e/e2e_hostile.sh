@@ -63,9 +63,11 @@ STRANGER=("$PEER" child --parent "127.0.0.1:${PORT[350000]}" --to 350000 \
 	--id 350300 --key "$T/keys/stranger")
 
 # P's refs, without C's (C's updates are legitimately accepted all along)
+# and without the checkpoints P cuts of them (they name only heads the
+# acceptance rules let in; what the attacks did not move is the rest)
 prefs() {
 	git --git-dir="$P/store.git" for-each-ref --format='%(refname) %(objectname)' |
-		grep -v '^refs/nodes/350100 '
+		grep -v '^refs/nodes/350100 ' | grep -v '^refs/checkpoints/'
 }
 # mark: remember where P's log ends; logged TEXT WHAT: P logged TEXT
 # since (logged_re: an extended regex)
