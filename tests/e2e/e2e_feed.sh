@@ -10,7 +10,8 @@
 #    reordered, forked and rolled-back checkpoints and bad pages are
 #    refused with nothing of them applied; usage and network errors.
 # B. Against real daemons and `govfed feed serve`: while a city and two
-#    townships publish concurrently and the province cuts checkpoints, every
+#    district and two townships publish concurrently and the province cuts
+#    checkpoints, every
 #    pull leaves a mirror equal to the union of the held heads' records at
 #    its checkpoint; killed pulls resume byte-equal; a store whose
 #    checkpoint blob was altered is refused; malformed queries get 400.
@@ -731,8 +732,9 @@ EOF
 	cut_cp() { [ "$CUTS" = daemon ] || "$GOVFED" checkpoint cut --home "$T/350000" >>"$LOGS/cut.log" 2>&1; }
 	cut_cp
 
-	# publishers: the city and both townships, concurrently, each its own
-	# items (every fourth one then changed, every fifth withdrawn)
+	# publishers: the city, the district and both townships, concurrently,
+	# each its own items (every fourth one then changed, every fifth
+	# withdrawn)
 	local items=("$ROOT"/examples/catalog/*.json)
 	publisher() { # publisher ID FIRST COUNT
 		local id=$1 first=$2 count=$3 k f
@@ -757,9 +759,10 @@ EOF
 			fi
 		done
 	}
-	publisher 350100 0 30 & echo $! >"$PIDS/pub1"
-	publisher 350104004 30 30 & echo $! >"$PIDS/pub2"
-	publisher 350104005 60 30 & echo $! >"$PIDS/pub3"
+	publisher 350100 0 25 & echo $! >"$PIDS/pub1"
+	publisher 350104 25 25 & echo $! >"$PIDS/pub4"
+	publisher 350104004 50 25 & echo $! >"$PIDS/pub2"
+	publisher 350104005 75 25 & echo $! >"$PIDS/pub3"
 
 	# meanwhile: cut (unless the daemon does), pull, and compare the mirror
 	# with the heads of its checkpoint, again and again (bounded)
@@ -771,11 +774,11 @@ EOF
 		matches "$T/350000/store.git" "$T/mb"
 		seqs="$seqs $(sed -n 's/.* at checkpoint \([0-9]*\)$/\1/p' "$T/expect.out")"
 		local alive=0
-		for f in pub1 pub2 pub3; do kill -0 "$(cat "$PIDS/$f")" 2>/dev/null && alive=1; done
+		for f in pub1 pub2 pub3 pub4; do kill -0 "$(cat "$PIDS/$f")" 2>/dev/null && alive=1; done
 		[ "$alive" = 1 ] || break
 		sleep 0.2
 	done
-	for f in pub1 pub2 pub3; do
+	for f in pub1 pub2 pub3 pub4; do
 		wait "$(cat "$PIDS/$f")"
 		rm -f "$PIDS/$f"
 	done
@@ -787,27 +790,28 @@ EOF
 
 	# the end: once the province holds every final head and a checkpoint
 	# names them, the mirror holds everything
-	for id in 350100 350104004 350104005; do
+	for id in 350100 350104 350104004 350104005; do
 		wait_for 30 "the province holds $id's last commit" head_is "$T/350000" "$id" "$(own_head "$id")"
 	done
 	cut_cp
 	local want
-	want=$(for id in 350100 350104004 350104005; do echo "$id $(own_head "$id")"; done)
+	want=$(for id in 350100 350104 350104004 350104005; do echo "$id $(own_head "$id")"; done)
 	cp_heads() {
 		git --git-dir="$T/350000/store.git" cat-file blob \
 			"$(git --git-dir="$T/350000/store.git" for-each-ref --sort=-refname --count=1 --format='%(refname)' refs/checkpoints/)" |
-			"$PY" -c 'import json,sys; [print(h["node"], h["commit"]) for h in json.load(sys.stdin)["heads"] if h["node"] in ("350100","350104004","350104005")]'
+			"$PY" -c 'import json,sys; [print(h["node"], h["commit"]) for h in json.load(sys.stdin)["heads"] if h["node"] in ("350100","350104","350104004","350104005")]'
 	}
-	wait_for 20 "a checkpoint names every final head" test "$(cp_heads)" = "$want"
+	cp_final() { [ "$(cp_heads)" = "$want" ]; }  # evaluated on every try
+	wait_for 20 "a checkpoint names every final head" cp_final
 	g 0 "$GOVFED" feed pull --url "$FEED" --root-key "$T/350000/node.pub" --out "$T/mb" --json
 	matches "$T/350000/store.git" "$T/mb"
 	echo "  final: $(cat "$T/expect.out")"
 	# every published item is in the mirror, withdrawn ones as tombstones
 	local nitems ntomb
 	nitems=$("$PY" -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["records"] if r["path"].startswith("catalog/")))' "$T/m.json")
-	same "$nitems" 90 "catalog items in the mirror"
+	same "$nitems" 100 "catalog items in the mirror"
 	ntomb=$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["tombstones"]))' "$T/m.json")
-	same "$ntomb" 18 "tombstones in the mirror"
+	same "$ntomb" 20 "tombstones in the mirror"
 
 	# the daemon's feed and `govfed feed serve` on the same store agree
 	# byte for byte
@@ -842,6 +846,22 @@ EOF
 	checks=$((checks + 1))
 	cmp -s "$T/bu.json" "$T/bk.json" || fail "a killed and resumed pull differs from an uninterrupted one (real server)"
 	matches "$T/350000/store.git" "$T/bk"
+
+	# progress on a terminal (script(1) gives the pull a pty), none when
+	# stderr is a file
+	local pcmd
+	pcmd="$(printf '%q ' "$GOVFED" feed pull --url "$FEED" --root-key "$T/350000/node.pub" --out "$T/bt" --limit 5)"
+	g 0 script -qec "$pcmd" /dev/null
+	out_has "govfed: pull: checkpoint latest"
+	out_has "complete at checkpoint"
+	checks=$((checks + 1))
+	grep -q $'\rgovfed: pull:' "$T/out" || fail "no progress line redrawn (CR) on a terminal"
+	local nprog
+	nprog=$(tr '\r' '\n' <"$T/out" | grep -c 'govfed: pull:')
+	g 0 "$GOVFED" feed pull --url "$FEED" --root-key "$T/350000/node.pub" --out "$T/bt2" --limit 5
+	checks=$((checks + 1))
+	[ ! -s "$T/err" ] || fail "a pull whose stderr is a file printed progress: $(head -c 200 "$T/err")"
+	echo "  progress on a terminal: $nprog updates; none to a file"
 
 	# malformed queries get 400 with a JSON error; no such checkpoint 404
 	local q
