@@ -7,7 +7,9 @@
 # (beacon_ms 1000, the default). Measured:
 #   down     a catalog item put at the province, until each of the 64
 #            townships holds the province's new head (first / last leaf)
-#   up       a township puts an item, until the province holds its new head
+#   up       a township puts an item, until the province holds its new head,
+#            and until the province's first checkpoint that includes it (the
+#            province cuts one at most every checkpoint_ms, default 500)
 #   bytes    per single-record update: the pack payload per hop (the daemons'
 #            serve lines), and every TCP payload byte on the tree's
 #            connections (ss -ti), beacons subtracted
@@ -127,7 +129,7 @@ trap 'exit 130' INT TERM
 cat >"$DRIVER" <<'PY'
 """driver.py — the measuring side of bench_sync.sh (see its header)."""
 import calendar, ctypes, json, os, random, re, resource, select, statistics, struct
-import subprocess, sys, time
+import subprocess, sys, time, zlib
 
 T = os.environ["T"]
 GOVFED = os.path.join(T, "govfed")
@@ -222,10 +224,46 @@ def realtime():
         return "normal priority (SCHED_FIFO refused)"
 
 
+def read_object(gitdir, oid):
+    """A loose object's content (the checkpoints a daemon just wrote are
+    loose); `git cat-file` otherwise."""
+    try:
+        with open(os.path.join(gitdir, "objects", oid[:2], oid[2:]), "rb") as f:
+            raw = zlib.decompress(f.read())
+        return raw[raw.index(b"\0") + 1:]
+    except (OSError, ValueError, zlib.error):
+        return subprocess.run(["git", "--git-dir=" + gitdir, "cat-file",
+                               "blob", oid], capture_output=True).stdout
+
+
+def checkpoint_head(gitdir, node):
+    """The head of `node` in the latest checkpoint of gitdir, or None."""
+    d = os.path.join(gitdir, "refs", "checkpoints")
+    try:
+        names = [n for n in os.listdir(d) if n.isdigit()]
+    except FileNotFoundError:
+        return None
+    if not names:
+        return None
+    oid = read_ref(gitdir, "refs/checkpoints/" + max(names))
+    if not oid:
+        return None
+    try:
+        cp = json.loads(read_object(gitdir, oid))
+    except ValueError:
+        return None
+    for h in cp.get("heads", []):
+        if h.get("node") == node:
+            return h.get("commit")
+    return None
+
+
 class Watcher:
     """Records, for a set of (gitdir, ref), every value the ref takes and
     when (time.monotonic_ns, time.time_ns), through inotify on the ref's
-    folder; polls every 2 ms instead if inotify is not available."""
+    folder; polls every 2 ms instead if inotify is not available. A ref
+    "checkpoints:<node>" stands for <node>'s head in gitdir's latest
+    checkpoint (refs/checkpoints/<seq>), seen when a checkpoint is cut."""
 
     def __init__(self, keys):
         self.keys = list(keys)
@@ -235,8 +273,11 @@ class Watcher:
         self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         dirs = {}
         for k in self.keys:
-            path = os.path.join(k[0], k[1])
-            d, name = os.path.dirname(path), os.path.basename(path)
+            if k[1].startswith("checkpoints:"):
+                d, name = os.path.join(k[0], "refs", "checkpoints"), "*"
+            else:
+                path = os.path.join(k[0], k[1])
+                d, name = os.path.dirname(path), os.path.basename(path)
             os.makedirs(d, exist_ok=True)
             self.byname.setdefault((d, name), []).append(k)
             dirs[d] = 1
@@ -256,10 +297,14 @@ class Watcher:
             self.note(k)
 
     def note(self, k):
-        v = read_ref(*k)
+        mono, wall = time.monotonic_ns(), time.time_ns()
+        if k[1].startswith("checkpoints:"):
+            v = checkpoint_head(k[0], k[1].split(":", 1)[1])
+        else:
+            v = read_ref(*k)
         if v and v != self.cur.get(k):
             self.cur[k] = v
-            self.hist[k].append((time.monotonic_ns(), time.time_ns(), v))
+            self.hist[k].append((mono, wall, v))
 
     def drain(self):
         if self.fd < 0:
@@ -276,8 +321,12 @@ class Watcher:
                 wd, _mask, _cookie, ln = struct.unpack_from("iIII", buf, off)
                 name = buf[off + 16:off + 16 + ln].rstrip(b"\0").decode()
                 off += 16 + ln
-                for k in self.byname.get((self.wd.get(wd), name), ()):
+                d = self.wd.get(wd)
+                for k in self.byname.get((d, name), ()):
                     self.note(k)
+                if name.isdigit():
+                    for k in self.byname.get((d, "*"), ()):
+                        self.note(k)
 
     def arrival(self, k, target, since_mono):
         for mono, wall, v in self.hist[k]:
@@ -430,9 +479,10 @@ def cmd_converge(timeout, label, *skip):
 
 
 class Update:
-    def __init__(self, publish, trigger, target, watch, env=None):
+    def __init__(self, publish, trigger, target, watch, env=None, cpwatch=()):
         self.publish, self.trigger = publish, trigger
         self.target, self.watch, self.env = target, watch, env
+        self.cpwatch = list(cpwatch)  # checkpoints that must include it
 
 
 def run_update(w, u, timeout_s):
@@ -453,7 +503,7 @@ def run_update(w, u, timeout_s):
     r = {"publish_ms": None, "cpu_publish_ms": 0.0, "cpu_trigger_ms": 0.0}
     target, trig, tfd = None, None, None
     deadline = t0 + int(timeout_s * 1e9)
-    done = False
+    done, cpdone = False, not u.cpwatch
     while True:
         ev = po.poll(2 if w.fd < 0 else 50)
         now = time.monotonic_ns()
@@ -500,13 +550,21 @@ def run_update(w, u, timeout_s):
                 ms = sorted((a[0] - t0) / 1e6 for a in arr)
                 r["first_ms"], r["last_ms"] = ms[0], ms[-1]
                 r["median_leaf_ms"] = statistics.median(ms)
-        if done and trig is None:
+        if target and not cpdone:
+            arr = [w.arrival(k, target, t0) for k in u.cpwatch]
+            if all(arr):
+                cpdone = True
+                if arr:
+                    r["checkpoint_ms"] = max((a[0] - t0) / 1e6 for a in arr)
+        if done and cpdone and trig is None:
             break
         if now > deadline:
             if not done:
                 arr = [w.arrival(k, target, t0) for k in u.watch]
                 r["missing"] = sum(1 for a in arr if not a)
                 r["last_ms"] = None
+            if not cpdone:
+                r["checkpoint_ms"] = None
             if trig is not None:  # a stuck chain: stop it, report it
                 trig.kill()
                 trig.wait()
@@ -535,6 +593,7 @@ def plan(mode, direction, n):
     ups = []
     os.makedirs(os.path.join(T, "blobs"), exist_ok=True)
     for i in range(n):
+        cpwatch = ()
         if direction == "down":
             v, path = item("down", i)
             who, watch = root, None
@@ -547,6 +606,8 @@ def plan(mode, direction, n):
             who = up_leaf(nodes, i)
             if mode == "govfed":
                 watch = [(gf(root), "refs/nodes/" + who)]
+                # and the province's first checkpoint that includes it
+                cpwatch = [(gf(root), "checkpoints:" + who)]
             else:
                 watch = [(gg(root), "refs/nodes/" + who)]
         if mode == "govfed":
@@ -554,7 +615,8 @@ def plan(mode, direction, n):
                                os.path.join(T, "n", who), "--file",
                                os.path.join(T, "items", "%s-%d.json"
                                             % (direction, i))],
-                              None, (gf(who), "refs/heads/main"), watch))
+                              None, (gf(who), "refs/heads/main"), watch,
+                              cpwatch=cpwatch))
         else:
             # the very blob govfed committed for this update
             blob = blob_of(gf(who), path, os.path.join(
@@ -578,7 +640,7 @@ def cmd_measure(mode, direction, n):
     n = int(n)
     prio = realtime()
     ups = plan(mode, direction, n)
-    keys = sorted({k for u in ups for k in u.watch})
+    keys = sorted({k for u in ups for k in u.watch + u.cpwatch})
     w = Watcher(keys)
     prt = ports() if mode == "govfed" else set()
     base = None
@@ -594,18 +656,24 @@ def cmd_measure(mode, direction, n):
     wall0 = time.time()
     b0, c0, t0 = (tcp_bytes(prt), daemon_cpu_ms(), time.monotonic())
     rows = []
-    print("  %-3s %-10s %9s %9s %9s %9s" % ("#", "from", "publish", "first",
-                                           "last", "cpu"))
+    cpcol = any(u.cpwatch for u in ups)
+    print("  %-3s %-10s %9s %9s %9s %9s%s" % ("#", "from", "publish", "first",
+                                             "last", "cpu",
+                                             "  checkpoint" if cpcol else ""))
     for i, u in enumerate(ups):
         r = run_update(w, u, 30.0)
         who = u.publish[4] if mode == "govfed" else u.publish[1]
         r["from"] = os.path.basename(who).replace(".git", "")
         rows.append(r)
-        print("  %-3d %-10s %7.1f ms %7.1f ms %7s ms %7.0f ms" % (
+        cpv = ""
+        if cpcol:
+            cpv = ("  %7.1f ms" % r["checkpoint_ms"]
+                   if r.get("checkpoint_ms") is not None else "  MISS")
+        print("  %-3d %-10s %7.1f ms %7.1f ms %7s ms %7.0f ms%s" % (
             i, r["from"][-9:], r["publish_ms"] or -1, r.get("first_ms") or -1,
             "%.1f" % r["last_ms"] if r.get("last_ms") is not None
             else "MISS(%d)" % r.get("missing", -1),
-            r["cpu_publish_ms"] + r["cpu_trigger_ms"]), flush=True)
+            r["cpu_publish_ms"] + r["cpu_trigger_ms"], cpv), flush=True)
         # a pause, so that updates do not overlap, at a random phase
         # against the beacons
         time.sleep(0.4 + random.random() * 0.6)
@@ -619,6 +687,16 @@ def cmd_measure(mode, direction, n):
            "publish": stats([r["publish_ms"] for r in rows]),
            "sync_last": stats([r["last_ms"] - r["publish_ms"] for r in rows
                                if r.get("last_ms") is not None])}
+    if cpcol:
+        # commit -> the province's first checkpoint holding it; and the part
+        # after the province received it (the wait for the next cut)
+        res["checkpoint"] = stats([r.get("checkpoint_ms") for r in rows])
+        res["checkpoint_after_root"] = stats(
+            [r["checkpoint_ms"] - r["last_ms"] for r in rows
+             if r.get("checkpoint_ms") is not None
+             and r.get("last_ms") is not None])
+        res["checkpoint_missed"] = sum(1 for r in rows
+                                       if r.get("checkpoint_ms") is None)
     if mode == "govfed":
         dur = t1 - t0
         res["baseline"] = base
@@ -639,6 +717,13 @@ def cmd_measure(mode, direction, n):
                   mode, direction, "leaf" if direction == "down" else "(root)",
                   s["median"], s["max"], res["first"]["median"],
                   res["publish"]["median"], w.mode, prio))
+    c = res.get("checkpoint") or {}
+    if c.get("n"):
+        print("  %s %s: township commit -> province checkpoint median %.1f ms, "
+              "max %.1f ms (after the province held it: median %.1f ms); "
+              "%d missed" % (mode, direction, c["median"], c["max"],
+                             res["checkpoint_after_root"]["median"],
+                             res["checkpoint_missed"]))
 
 
 def cmd_start_wait(node, ref, target, timeout, label):
@@ -811,6 +896,9 @@ def cmd_summary():
         ("up: root, max", g(gu, "last", "max"), g(xu, "last", "max")),
         ("up: publish alone, median", g(gu, "publish", "median"),
          g(xu, "publish", "median")),
+        ("up: commit -> checkpoint, median", g(gu, "checkpoint", "median"),
+         None),
+        ("up: commit -> checkpoint, max", g(gu, "checkpoint", "max"), None),
         ("catch-up of one leaf (%s commits)" % r.get("catchup_n", "?"),
          (r.get("govfed_catchup") or {}).get("ms"),
          (r.get("git_catchup") or {}).get("median_ms")),
@@ -858,7 +946,8 @@ def cmd_summary():
               "later" % (p["count"], p["s"],
                          r.get("converge_catchup-tree", float("nan"))))
     print("goals: down median <= 100 ms: %s; down >= 10x faster than git: %s;"
-          " catch-up <= 0.5x git: %s; bytes <= 1.5x git's thin pack: %s" % (
+          " catch-up <= 0.5x git: %s; bytes <= 1.5x git's thin pack: %s;"
+          " township commit -> checkpoint <= 1 s (max): %s" % (
               yes(g(gd, "last", "median"), lambda a: a <= 100),
               yes2(g(gd, "last", "median"), g(xd, "last", "median"),
                    lambda a, b: a * 10 <= b),
@@ -866,7 +955,8 @@ def cmd_summary():
                    (r.get("git_catchup") or {}).get("median_ms"),
                    lambda a, b: a * 2 <= b),
               yes2(gpb.get("mean"), xpb.get("mean"),
-                   lambda a, b: a <= 1.5 * b)))
+                   lambda a, b: a <= 1.5 * b),
+              yes(g(gu, "checkpoint", "max"), lambda a: a <= 1000)))
     for k in ("govfed_down", "govfed_up", "git_down", "git_up"):
         d = r.get(k)
         if d:
