@@ -181,3 +181,28 @@ int cli_tty(void)
 {
 	return isatty(STDERR_FILENO);
 }
+
+int cli_dispatch(const char *name, const char *usage, const cli_sub *subs,
+                 size_t n, int argc, char **argv)
+{
+	char names[512];
+	size_t len = 0;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].fn(argc - 1, argv + 1);
+	names[0] = '\0';
+	for (size_t i = 0; i < n && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+		                        i ? ", " : "", subs[i].name);
+	return cli_usage(name, "'%s' is not a %s command (%s)", argv[1], name,
+	                 names);
+}

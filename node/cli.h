@@ -51,6 +51,18 @@ int cli_write_file(const char *path, const void *data, size_t len, int mode);
 /* Is stderr a terminal (for progress lines)? */
 int cli_tty(void);
 
+/* A subcommand: `govfed CMD NAME ...` runs fn(argc - 1, argv + 1). */
+typedef struct cli_sub {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cli_sub;
+
+/* Runs the subcommand argv[1] of command `name`: none prints `usage` to
+ * stderr (EXIT_USAGE), --help or help prints it to stdout (EXIT_OK); an
+ * unknown one is a usage error that lists the n names of subs. */
+int cli_dispatch(const char *name, const char *usage, const cli_sub *subs,
+                 size_t n, int argc, char **argv);
+
 /* ---- a node's home directory ------------------------------------------ */
 
 typedef struct node_config {

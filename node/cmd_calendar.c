@@ -506,22 +506,14 @@ static int cal_add(int argc, char **argv)
 
 int cmd_calendar(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(cal_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(cal_usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "put"))
-		return cal_put(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return cal_show(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "add-workdays"))
-		return cal_add(argc - 1, argv + 1);
-	return cli_usage("calendar", "'%s' is not a calendar command (put, show, "
-	                             "add-workdays)", argv[1]);
+	static const cli_sub subs[] = {
+		{ "put", cal_put },
+		{ "show", cal_show },
+		{ "add-workdays", cal_add },
+	};
+
+	return cli_dispatch("calendar", cal_usage, subs, sizeof(subs) / sizeof(subs[0]),
+	                    argc, argv);
 }
 
 /* ---- requests: writing ---------------------------------------------------------------- */
@@ -1134,24 +1126,25 @@ done:
 	return rc;
 }
 
+static int req_show(int argc, char **argv)
+{
+	return req_read(argc, argv, 1);
+}
+
+static int req_list(int argc, char **argv)
+{
+	return req_read(argc, argv, 0);
+}
+
 int cmd_request(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(req_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(req_usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "open"))
-		return req_open(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "event"))
-		return req_event(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return req_read(argc - 1, argv + 1, 1);
-	if (!strcmp(argv[1], "list"))
-		return req_read(argc - 1, argv + 1, 0);
-	return cli_usage("request", "'%s' is not a request command (open, event, "
-	                            "show, list)", argv[1]);
+	static const cli_sub subs[] = {
+		{ "open", req_open },
+		{ "event", req_event },
+		{ "show", req_show },
+		{ "list", req_list },
+	};
+
+	return cli_dispatch("request", req_usage, subs,
+	                    sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -2191,29 +2191,16 @@ done:
 
 int cmd_catalog(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "put"))
-		return put(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return show(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "derive"))
-		return derive(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "rederive"))
-		return rederive(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "withdraw"))
-		return withdraw(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "coverage"))
-		return coverage(argc - 1, argv + 1);
-	return cli_usage("catalog", "'%s' is not a catalog command (put, show, "
-	                            "list, derive, rederive, withdraw, coverage)",
-	                 argv[1]);
+	static const cli_sub subs[] = {
+		{ "put", put },
+		{ "show", show },
+		{ "list", list },
+		{ "derive", derive },
+		{ "rederive", rederive },
+		{ "withdraw", withdraw },
+		{ "coverage", coverage },
+	};
+
+	return cli_dispatch("catalog", usage, subs, sizeof(subs) / sizeof(subs[0]),
+	                    argc, argv);
 }

@@ -341,20 +341,12 @@ done:
 
 int cmd_checkpoint(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "cut"))
-		return cut(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return show(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return list(argc - 1, argv + 1);
-	return cli_usage("checkpoint", "'%s' is not a checkpoint command (cut, "
-	                               "show, list)", argv[1]);
+	static const cli_sub subs[] = {
+		{ "cut", cut },
+		{ "show", show },
+		{ "list", list },
+	};
+
+	return cli_dispatch("checkpoint", usage, subs, sizeof(subs) / sizeof(subs[0]),
+	                    argc, argv);
 }

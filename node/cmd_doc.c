@@ -1139,22 +1139,14 @@ done:
 
 int cmd_person(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(person_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(person_usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "add"))
-		return person_add(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "revoke"))
-		return person_revoke(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return person_list(argc - 1, argv + 1);
-	return cli_usage("person", "'%s' is not a person command (add, revoke, "
-	                           "list)", argv[1]);
+	static const cli_sub subs[] = {
+		{ "add", person_add },
+		{ "revoke", person_revoke },
+		{ "list", person_list },
+	};
+
+	return cli_dispatch("person", person_usage, subs, sizeof(subs) / sizeof(subs[0]),
+	                    argc, argv);
 }
 
 /* ---- govfed doc ----------------------------------------------------------- */
@@ -2395,27 +2387,16 @@ done:
 
 int cmd_doc(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} sub[] = {
-		{ "draft", doc_draft }, { "sign", doc_sign },
-		{ "publish", doc_publish }, { "show", doc_show },
-		{ "list", doc_list }, { "retire", doc_retire },
+	static const cli_sub subs[] = {
+		{ "draft", doc_draft },
+		{ "sign", doc_sign },
+		{ "publish", doc_publish },
+		{ "show", doc_show },
+		{ "list", doc_list },
+		{ "retire", doc_retire },
 		{ "withdraw", doc_withdraw },
 	};
 
-	if (argc < 2) {
-		fputs(doc_usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(doc_usage, stdout);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
-		if (!strcmp(argv[1], sub[i].name))
-			return sub[i].fn(argc - 1, argv + 1);
-	return cli_usage("doc", "'%s' is not a doc command (draft, sign, "
-	                        "publish, show, list, retire, withdraw)", argv[1]);
+	return cli_dispatch("doc", doc_usage, subs, sizeof(subs) / sizeof(subs[0]),
+	                    argc, argv);
 }

@@ -1856,20 +1856,12 @@ static int feed_serve(int argc, char **argv)
 
 int cmd_feed(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "pull"))
-		return feed_pull(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "dump"))
-		return feed_dump(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "serve"))
-		return feed_serve(argc - 1, argv + 1);
-	return cli_usage("feed", "'%s' is not a feed command (serve, pull, dump)",
-	                 argv[1]);
+	static const cli_sub subs[] = {
+		{ "serve", feed_serve },
+		{ "pull", feed_pull },
+		{ "dump", feed_dump },
+	};
+
+	return cli_dispatch("feed", usage, subs, sizeof(subs) / sizeof(subs[0]),
+	                    argc, argv);
 }

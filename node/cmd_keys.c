@@ -385,20 +385,12 @@ static int do_revoke(int argc, char **argv)
 
 int cmd_keys(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "show"))
-		return show(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "rotate"))
-		return do_rotate(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "revoke"))
-		return do_revoke(argc - 1, argv + 1);
-	return cli_usage("keys", "'%s' is not a keys command (show, rotate, "
-	                         "revoke)", argv[1]);
+	static const cli_sub subs[] = {
+		{ "show", show },
+		{ "rotate", do_rotate },
+		{ "revoke", do_revoke },
+	};
+
+	return cli_dispatch("keys", usage, subs, sizeof(subs) / sizeof(subs[0]),
+	                    argc, argv);
 }

@@ -2771,24 +2771,14 @@ done:
 
 int cmd_task(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "assign"))
-		return assign(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "import"))
-		return do_import(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "report"))
-		return report(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return show(argc - 1, argv + 1);
-	return cli_usage("task", "'%s' is not a task command (assign, import, "
-	                         "report, list, show)", argv[1]);
+	static const cli_sub subs[] = {
+		{ "assign", assign },
+		{ "import", do_import },
+		{ "report", report },
+		{ "list", list },
+		{ "show", show },
+	};
+
+	return cli_dispatch("task", usage, subs, sizeof(subs) / sizeof(subs[0]),
+	                    argc, argv);
 }
