@@ -70,6 +70,12 @@ int store_global_init(void)
 	 * fail loudly, never be believed */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	/* libgit2 caches only trees under 4 KiB: a folder of thousands of
+	 * records (tasks/) was then read, inflated and hashed again for every
+	 * path looked up in it. Trees up to 8 MiB stay cached (the cache as a
+	 * whole keeps libgit2's 256 MiB bound). */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+	                 (size_t)8 << 20);
 	return 0;
 }
 
