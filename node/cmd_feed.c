@@ -13,7 +13,10 @@
  *      it advances in ONE transaction (WAL, synchronous=FULL): a pull
  *      killed at any moment resumes from the stored cursor, losing nothing
  *      and applying nothing twice. A page's changes are applied only once
- *      its checkpoint T is verified and stored.
+ *      its checkpoint T is verified and stored. While a page is
+ *      applied, the next one is fetched and parsed on a thread (the
+ *      server's work and the mirror's overlap); it is checked and applied
+ *      in its turn like any other.
  *
  * The mirror, DIR/feed.sqlite:
  *   state(key, value)        schema, root_key, url, cursor ("N": complete
@@ -41,6 +44,7 @@
 #include <jansson.h>
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -900,24 +904,32 @@ static int get_cursor(pull *p, char *out, size_t outlen)
 	return P_OK;
 }
 
-/* GET a path that must answer 200 */
-static int get_ok(pull *p, const char *uri, size_t max, char **body,
-                  size_t *len, int *status)
+/* GET a path that must answer 200; why: p->why, or the caller's own
+ * (the page fetched ahead, on another thread) */
+static int get_ok_why(pull *p, const char *uri, size_t max, char **body,
+                      size_t *len, int *status, char *why, size_t whylen)
 {
 	char msg[600];
 	int rc;
 
-	rc = hc_get(&p->http, uri, max, status, body, len, p->why,
-	            sizeof(p->why));
+	*status = 0;
+	rc = hc_get(&p->http, uri, max, status, body, len, why, whylen);
 	if (rc != 0)
 		return rc;
 	if (*status == 200)
 		return P_OK;
 	http_errmsg(msg, sizeof(msg), *status, *body, *len);
-	snprintf(p->why, sizeof(p->why), "%s%s answered %s", p->url, uri, msg);
+	snprintf(why, whylen, "%s%s answered %s", p->url, uri, msg);
 	free(*body);
 	*body = NULL;
 	return P_RT;
+}
+
+static int get_ok(pull *p, const char *uri, size_t max, char **body,
+                  size_t *len, int *status)
+{
+	return get_ok_why(p, uri, max, body, len, status, p->why,
+	                  sizeof(p->why));
 }
 
 /*
@@ -1344,21 +1356,108 @@ done:
 	return rc;
 }
 
+/*
+ * One page: GET uri and parse it. Touches nothing of p but its HTTP
+ * client (and reads p->url), so that the next page can be fetched on a
+ * thread while this one is applied; the reason goes to why.
+ */
+static int fetch_page(pull *p, const char *uri, json_t **page, char *why,
+                      size_t whylen)
+{
+	char *body = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	int rc, status;
+
+	*page = NULL;
+	if ((rc = get_ok_why(p, uri, PAGE_MAX, &body, &len, &status, why,
+	                     whylen)) != 0)
+		return rc;
+	*page = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(body);
+	if (*page == NULL) {
+		snprintf(why, whylen, "%s%s: not JSON (%s, line %d)", p->url, uri,
+		         jerr.text, jerr.line);
+		return P_NO;
+	}
+	return P_OK;
+}
+
+/* the next page, fetched while the current one is applied */
+typedef struct ahead {
+	pthread_t th;
+	int active;
+	pull *p;
+	char uri[160];
+	int rc;
+	json_t *page;
+	char why[1024];
+} ahead;
+
+static void *ahead_main(void *arg)
+{
+	ahead *a = arg;
+
+	a->rc = fetch_page(a->p, a->uri, &a->page, a->why, sizeof(a->why));
+	return NULL;
+}
+
+static void ahead_start(ahead *a, pull *p, const char *uri)
+{
+	a->p = p;
+	a->page = NULL;
+	snprintf(a->uri, sizeof(a->uri), "%s", uri);
+	a->active = pthread_create(&a->th, NULL, ahead_main, a) == 0;
+}
+
+/* waits for the page fetched ahead; 1 when it is the page of uri (its
+ * result in *rc and *page, the reason in p->why), else 0 (discarded) */
+static int ahead_take(ahead *a, pull *p, const char *uri, int *rc,
+                      json_t **page)
+{
+	if (!a->active)
+		return 0;
+	pthread_join(a->th, NULL);
+	a->active = 0;
+	if (uri == NULL || strcmp(uri, a->uri) != 0) {
+		json_decref(a->page);
+		a->page = NULL;
+		return 0;
+	}
+	*rc = a->rc;
+	*page = a->page;
+	a->page = NULL;
+	if (a->rc != 0)
+		snprintf(p->why, sizeof(p->why), "%s", a->why);
+	return 1;
+}
+
+static int pull_pages(pull *p, ahead *a);
+
 /* pages until the mirror is complete at its last checkpoint */
 static int pull_feed(pull *p)
 {
+	ahead a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = pull_pages(p, &a);
+	ahead_take(&a, p, NULL, NULL, NULL);  /* a failed run's page ahead */
+	return rc;
+}
+
+static int pull_pages(pull *p, ahead *a)
+{
 	char cursor[64], uri[160], next[64], lim[32] = "";
 	uint64_t n, t, k, last, loops = 0;
-	int rc, status;
+	int rc;
 
 	if (p->limit > 0)
 		snprintf(lim, sizeof(lim), "&limit=%d", p->limit);
 	for (;;) {
-		char *body = NULL;
-		size_t len = 0;
 		json_t *page, *changes, *jnext;
-		json_error_t jerr;
 		uint64_t pf, pt, nchanges;
+		char nuri[160] = "";
 
 		if (++loops > 100000000)
 			return refuse(p, "the feed never ends");
@@ -1385,14 +1484,10 @@ static int pull_feed(pull *p)
 			snprintf(uri, sizeof(uri), "/feed?cursor=%s%s", cursor, lim);
 		progress(p, 0, "changes %" PRIu64 " (checkpoint %" PRIu64 " of %"
 		               PRIu64 ")", p->nchanges, n, p->latest);
-		if ((rc = get_ok(p, uri, PAGE_MAX, &body, &len, &status)) != 0)
+		if (!ahead_take(a, p, uri, &rc, &page))
+			rc = fetch_page(p, uri, &page, p->why, sizeof(p->why));
+		if (rc != 0)
 			return rc;
-		page = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-		free(body);
-		if (page == NULL)
-			return refuse(p, "%s%s: not JSON (%s, line %d)", p->url, uri,
-			              jerr.text, jerr.line);
-		rc = P_OK;
 		changes = json_object_get(page, "changes");
 		jnext = json_object_get(page, "next");
 		if (!json_is_object(page) ||
@@ -1440,7 +1535,17 @@ static int pull_feed(pull *p)
 				goto next_page;
 			if (pt > p->latest)
 				p->latest = pt;
+			last = pt;
 		}
+		/* the page after this one, as the next turn will ask for it,
+		 * fetched meanwhile (the HTTP client is the thread's until then) */
+		if (!json_is_null(jnext))
+			snprintf(nuri, sizeof(nuri), "/feed?cursor=%s%s", next, lim);
+		else if (pt < last)
+			snprintf(nuri, sizeof(nuri), "/feed?after=%" PRIu64 "%s", pt,
+			         lim);
+		if (nuri[0])
+			ahead_start(a, p, nuri);
 		rc = apply_page(p, cursor, changes, n, pt, next);
 		if (rc == P_NO) {
 			char tmp[sizeof(p->why)];
