@@ -1087,13 +1087,9 @@ EOF
 RESULTS_FILE=$T/results.json
 t_start=$(date +%s)
 
-echo "== machine"
-echo "date        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "kernel      $(uname -srm)"
-echo "cpus        $(nproc) online; $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "load        $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min)"
-echo "memory      $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-echo "/tmp        $(df -PT /tmp | awk 'NR == 2 {print $2 " on " $1}')"
+# shellcheck source=bench/machine.sh
+source "$ROOT/bench/machine.sh"
+bench_machine
 echo "busiest processes now (others' share the cores):"
 top -bn1 -o %CPU 2>/dev/null | sed -n '8,11p' | sed 's/^/    /' || true
 echo "== versions"

@@ -83,13 +83,9 @@ log=$(mktemp /tmp/govfed-bench-log-XXXXXX)
 feedlog=$(mktemp /tmp/govfed-bench-feedlog-XXXXXX)
 trap 'rm -f "$log" "$feedlog"' EXIT
 
-echo "== machine"
-echo "date        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "kernel      $(uname -srm)"
-echo "cpus        $(nproc) online; $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "load        $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min)"
-echo "memory      $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-echo "/tmp        $(df -PT /tmp | awk 'NR == 2 {print $2 " on " $1}')"
+# shellcheck source=bench/machine.sh
+source "$ROOT/bench/machine.sh"
+bench_machine
 echo "== versions"
 echo "git         $(git --version)"
 echo "ssh-keygen  $(ssh -V 2>&1 || true)"
